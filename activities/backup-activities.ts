@@ -1,0 +1,213 @@
+// The runbook's four steps for one disk, as activities on the backup host.
+// Each is idempotent: a retry after a crash finds its step done and moves on.
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { expiryTag, KIND_TAGS, periodicTags } from '../lib/backup-tags.ts';
+import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
+import type { BackupKind } from '../lib/operations/backup.ts';
+import { isNotFound, parseDiff } from './ceph/rbd.ts';
+import type { EngineStats, EngineVersion } from './engine/engine.ts';
+import { reapOrphan } from './exec/orphans.ts';
+import { withHeartbeat } from './heartbeat.ts';
+import type { HostDeps } from './host-deps.ts';
+
+export interface DiskRef {
+  pool: string;
+  image: string;
+}
+
+export interface DiskState {
+  sizeBytes: number;
+  /** This host's snapshots on the image, oldest first. */
+  ownSnapshots: string[];
+  /** The newest own snapshot that a valid version was made from: the base of an incremental backup. */
+  base?: { snapshot: string; uid: string } | undefined;
+  /** Why the next backup is full, when it is. */
+  fullReason?: string | undefined;
+}
+
+export interface HintsResult {
+  hintsFile: string;
+  /** Bytes the hints mark as to be read. */
+  hintedBytes: number;
+  extents: number;
+  /** The snapshot the diff was taken from; undefined when the hints cover the whole disk. */
+  fromSnapshot?: string | undefined;
+}
+
+export interface BackupSnapshotInput extends DiskRef {
+  snapshot: string;
+  kind: BackupKind;
+  hints: HintsResult;
+  baseUid?: string | undefined;
+  liveForDays: number;
+}
+
+export interface BackupSnapshotResult {
+  uid: string;
+  kind: BackupKind;
+  tags: string[];
+  stats?: EngineStats | undefined;
+  /** True when a valid version of this snapshot already existed (a retry after the work was done). */
+  adopted: boolean;
+  /** Set when the planned base could not be used and the whole disk was read. */
+  fullReason?: string | undefined;
+}
+
+export function createBackupActivities(deps: HostDeps) {
+  const { rbd, engine, host } = deps;
+  const hintsFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.hints, `${d.pool}.${d.image}@${snapshot}.json`);
+  const pidFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.run, `backup.${d.pool}.${d.image}@${snapshot}.pid`);
+
+  return {
+    /** Reads the disk's size, this host's snapshots and the versions made from them. Changes nothing. */
+    async inspectDisk(disk: DiskRef & { vmId: string }): Promise<DiskState> {
+      const sizeBytes = await rbd.imageSize(disk.pool, disk.image);
+      if (sizeBytes === undefined) {
+        throw ApplicationFailure.create({
+          type: 'UnknownVmError',
+          nonRetryable: true,
+          message: `VM ${disk.vmId}: no disk ${disk.pool}/${disk.image} in Ceph. Check the VM id and workloads.vms.pool; nothing was changed.`,
+        });
+      }
+      const ownSnapshots = (await rbd.listSnapshots(disk.pool, disk.image))
+        .map((s) => s.name)
+        .filter((name) => isOwnSnapshot(name, host.name))
+        .sort();
+      const versions = await engine.listVersions(disk.image);
+      for (const snapshot of [...ownSnapshots].reverse()) {
+        const made = versions.findLast((v) => v.snapshotName === snapshot && v.valid);
+        if (made) return { sizeBytes, ownSnapshots, base: { snapshot, uid: made.uid } };
+      }
+      const fullReason =
+        ownSnapshots.length === 0
+          ? `no earlier snapshot by ${host.name} on the image`
+          : `no valid backup of ${host.name}'s snapshot ${ownSnapshots.at(-1)}`;
+      return { sizeBytes, ownSnapshots, fullReason };
+    },
+
+    /** Creates today's snapshot; a snapshot of that name already there means a retry, and is kept. */
+    async createSnapshot(input: DiskRef & { snapshot: string }): Promise<{ created: boolean }> {
+      const exists = async () => (await rbd.listSnapshots(input.pool, input.image)).some((s) => s.name === input.snapshot);
+      if (await exists()) return { created: false };
+      try {
+        await rbd.createSnapshot(input.pool, input.image, input.snapshot);
+      } catch (err) {
+        if (await exists()) return { created: false };
+        throw err;
+      }
+      return { created: true };
+    },
+
+    /**
+     * Writes the backy2 hints (the changed extents since `fromSnapshot`, or every
+     * allocated extent) to a file on this host, before the old snapshot goes.
+     * A file already there from an earlier attempt is reused as it is.
+     */
+    async computeHints(input: DiskRef & { snapshot: string; fromSnapshot?: string | undefined }): Promise<HintsResult> {
+      const hintsFile = hintsFileFor(input, input.snapshot);
+      const meta = `${hintsFile}.meta`;
+      if (existsSync(hintsFile) && existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as HintsResult;
+      let from = input.fromSnapshot;
+      if (from && !(await rbd.listSnapshots(input.pool, input.image)).some((s) => s.name === from)) {
+        log.warn(`snapshot ${from} is gone; hints will cover the whole disk`);
+        from = undefined;
+      }
+      const json = await withHeartbeat({ step: 'diff' }, () =>
+        rbd.diffJson(input.pool, input.image, input.snapshot, from, { cancelSignal: Context.current().cancellationSignal }),
+      );
+      const extents = parseDiff(json);
+      const result: HintsResult = {
+        hintsFile,
+        hintedBytes: extents.filter((e) => e.exists).reduce((sum, e) => sum + e.length, 0),
+        extents: extents.length,
+        fromSnapshot: from,
+      };
+      mkdirSync(deps.paths.hints, { recursive: true });
+      // Written to a temporary name and renamed, so a crash never leaves half a hints file.
+      writeFileSync(`${hintsFile}.tmp`, `${json}\n`);
+      renameSync(`${hintsFile}.tmp`, hintsFile);
+      writeFileSync(`${meta}.tmp`, JSON.stringify(result));
+      renameSync(`${meta}.tmp`, meta);
+      return result;
+    },
+
+    /** Removes this host's snapshots on the image other than `keep`; protected ones and other hosts' are left alone. */
+    async removeOwnSnapshots(input: DiskRef & { keep: string }): Promise<{ removed: string[] }> {
+      const removed: string[] = [];
+      for (const snap of await rbd.listSnapshots(input.pool, input.image)) {
+        if (snap.name === input.keep || snap.protected || !isOwnSnapshot(snap.name, host.name)) continue;
+        try {
+          await rbd.removeSnapshot(input.pool, input.image, snap.name);
+          removed.push(snap.name);
+        } catch (err) {
+          if (!isNotFound(err)) throw err; // gone already: a retry after it was removed
+        }
+      }
+      return { removed };
+    },
+
+    /**
+     * Backs the snapshot up with backy2. Idempotent: an orphaned backy2 of an
+     * earlier attempt is stopped first; a valid version of this snapshot is
+     * adopted as the result; a half-made (invalid) one is removed and redone.
+     */
+    async backupSnapshot(input: BackupSnapshotInput): Promise<BackupSnapshotResult> {
+      const pidFile = pidFileFor(input, input.snapshot);
+      await reapOrphan(pidFile, (m) => log.warn(m));
+      let versions = await engine.listVersions(input.image);
+      const done = versions.findLast((v) => v.snapshotName === input.snapshot && v.valid);
+      if (done) {
+        log.info(`version ${done.uid} of ${input.image}@${input.snapshot} already exists; adopting it`);
+        return { uid: done.uid, kind: kindOf(done), tags: done.tags, stats: await engine.stats(done.uid), adopted: true };
+      }
+      for (const partial of versions.filter((v) => v.snapshotName === input.snapshot)) {
+        log.warn(`removing invalid version ${partial.uid} left by an earlier attempt`);
+        await engine.remove(partial.uid);
+      }
+      versions = versions.filter((v) => v.snapshotName !== input.snapshot);
+
+      // A diff is only correct on top of its base, and whole-disk hints list no
+      // discarded extents, so they are only correct without one. Anything else
+      // reads the whole disk (backy2 then stores only blocks it has not seen).
+      let { kind, baseUid } = input;
+      let fullReason: string | undefined;
+      if (kind === 'incremental' && !versions.some((v) => v.uid === baseUid && v.valid)) {
+        fullReason = `base version ${baseUid} is no longer valid`;
+        log.warn(`${input.image}: full backup instead: ${fullReason}`);
+        kind = 'full';
+        baseUid = undefined;
+      }
+      const hintsMatch = (input.hints.fromSnapshot !== undefined) === (kind === 'incremental');
+      const hintsFile = hintsMatch && existsSync(input.hints.hintsFile) ? input.hints.hintsFile : undefined;
+      if (!hintsFile) log.warn(`${input.image}: no usable hints; reading the whole disk`);
+
+      const takenAt = parseBackupSnapshotName(input.snapshot)?.takenAt ?? new Date();
+      const earlier = versions.filter((v) => v.valid).map((v) => ({ date: new Date(v.date), tags: v.tags }));
+      const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays)];
+      const bytesTotal = hintsFile ? input.hints.hintedBytes : (await rbd.imageSize(input.pool, input.image)) ?? 0;
+
+      const uid = await withHeartbeat({ step: 'backup', percent: 0, bytesDone: 0, bytesTotal }, (report) =>
+        engine.backup(
+          { name: input.image, source: { pool: input.pool, image: input.image, snapshot: input.snapshot }, hintsFile, baseUid, tags },
+          {
+            pidFile,
+            cancelSignal: Context.current().cancellationSignal,
+            onProgress: ({ percent }) =>
+              report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
+          },
+        ),
+      );
+      rmSync(input.hints.hintsFile, { force: true });
+      rmSync(`${input.hints.hintsFile}.meta`, { force: true });
+      return { uid, kind, tags, stats: await engine.stats(uid), adopted: false, fullReason };
+    },
+  };
+}
+
+function kindOf(v: EngineVersion): BackupKind {
+  return v.tags.includes(KIND_TAGS.incremental) ? 'incremental' : 'full';
+}
+
+export type BackupActivities = ReturnType<typeof createBackupActivities>;

@@ -1,0 +1,90 @@
+// The `rbd` CLI, one method per command this project needs. Callers pass names
+// already checked by lib/naming.ts; each method re-checks the ones it builds
+// into a spec, so an argv never carries anything but a plain name.
+import { ImageName, PoolName, SnapshotName } from '../../lib/naming.ts';
+import { CommandError } from '../../lib/errors.ts';
+import { type RunOptions, runCommand } from '../exec/run-command.ts';
+
+export interface RbdSnapshot {
+  name: string;
+  protected: boolean;
+  sizeBytes: number;
+  timestamp?: string;
+}
+
+export interface DiffExtent {
+  offset: number;
+  length: number;
+  exists: boolean;
+}
+
+export interface RbdOptions {
+  conf: string;
+  bin: string;
+  id?: string | undefined;
+  log?: RunOptions['log'];
+}
+
+export class Rbd {
+  constructor(private readonly options: RbdOptions) {}
+
+  /** The argv prefix every call shares. */
+  private base(): string[] {
+    return ['--conf', this.options.conf, ...(this.options.id ? ['--id', this.options.id] : [])];
+  }
+
+  private run(args: string[], extra: RunOptions = {}) {
+    return runCommand(this.options.bin, [...this.base(), ...args], { log: this.options.log, ...extra });
+  }
+
+  static spec(pool: string, image: string, snapshot?: string): string {
+    PoolName.parse(pool);
+    ImageName.parse(image);
+    if (snapshot !== undefined) SnapshotName.parse(snapshot);
+    return snapshot === undefined ? `${pool}/${image}` : `${pool}/${image}@${snapshot}`;
+  }
+
+  /** Size of the image in bytes, or undefined when it does not exist. */
+  async imageSize(pool: string, image: string): Promise<number | undefined> {
+    try {
+      const { stdout } = await this.run(['info', '--format', 'json', Rbd.spec(pool, image)]);
+      return (JSON.parse(stdout) as { size: number }).size;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async listSnapshots(pool: string, image: string): Promise<RbdSnapshot[]> {
+    const { stdout } = await this.run(['snap', 'ls', '--format', 'json', Rbd.spec(pool, image)]);
+    const raw = JSON.parse(stdout || '[]') as Array<{ name: string; protected: string; size: number; timestamp?: string }>;
+    return raw.map((s) => ({ name: s.name, protected: s.protected === 'true', sizeBytes: s.size, timestamp: s.timestamp }));
+  }
+
+  async createSnapshot(pool: string, image: string, snapshot: string): Promise<void> {
+    await this.run(['snap', 'create', '--no-progress', Rbd.spec(pool, image, snapshot)]);
+  }
+
+  async removeSnapshot(pool: string, image: string, snapshot: string): Promise<void> {
+    await this.run(['snap', 'rm', '--no-progress', Rbd.spec(pool, image, snapshot)]);
+  }
+
+  /**
+   * Changed extents of `snapshot` since `fromSnapshot` (all allocated extents
+   * when omitted), as the one-line JSON that backy2 takes as hints.
+   */
+  async diffJson(pool: string, image: string, snapshot: string, fromSnapshot?: string, runOptions: RunOptions = {}): Promise<string> {
+    const from = fromSnapshot === undefined ? ['--whole-object'] : ['--from-snap', SnapshotName.parse(fromSnapshot)];
+    const { stdout } = await this.run(['diff', ...from, '--format', 'json', Rbd.spec(pool, image, snapshot)], runOptions);
+    return stdout.trim() || '[]';
+  }
+}
+
+export function parseDiff(json: string): DiffExtent[] {
+  const raw = JSON.parse(json) as Array<{ offset: number; length: number; exists: string | boolean }>;
+  return raw.map((e) => ({ offset: e.offset, length: e.length, exists: e.exists === true || e.exists === 'true' }));
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof CommandError && /No such file or directory|\(2\)/.test(err.stderrTail);
+}

@@ -1,0 +1,103 @@
+// backy2 2.9.17 as a BackupEngine: its CLI with one config file per backup host.
+import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
+import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
+
+export interface Backy2Options {
+  bin: string;
+  configFile: string;
+  log?: RunOptions['log'];
+}
+
+export class Backy2Engine implements BackupEngine {
+  constructor(private readonly options: Backy2Options) {}
+
+  private run(args: string[], extra: RunOptions = {}) {
+    return runCommand(this.options.bin, ['-c', this.options.configFile, ...args], { log: this.options.log, ...extra });
+  }
+
+  async listVersions(name?: string): Promise<EngineVersion[]> {
+    const args = ['-m', 'ls'];
+    if (name !== undefined) args.push(ImageName.parse(name));
+    const { stdout } = await this.run(args);
+    return parseMachineTable(stdout)
+      .filter((row) => row.type === 'version')
+      .map((row) => ({
+        uid: row.uid!,
+        name: row.name!,
+        snapshotName: row.snapshot_name ?? '',
+        date: backyDateToIso(row.date!),
+        sizeBytes: Number(row.size_bytes),
+        valid: row.valid === '1',
+        protected: row.protected === '1',
+        tags: row.tags ? row.tags.split(',').filter(Boolean) : [],
+      }))
+      .sort((a, b) => a.date.localeCompare(b.date));
+  }
+
+  async backup(request: BackupRequest, control: RunControl = {}): Promise<string> {
+    const { pool, image, snapshot } = request.source;
+    const args = ['backup', '-s', SnapshotName.parse(snapshot)];
+    if (request.hintsFile) args.push('-r', request.hintsFile);
+    if (request.baseUid) args.push('-f', VersionUid.parse(request.baseUid));
+    for (const tag of request.tags) args.push('-t', tag);
+    args.push(`rbd://${PoolName.parse(pool)}/${ImageName.parse(image)}@${snapshot}`, ImageName.parse(request.name));
+    const { stderr, stdout } = await this.run(args, this.progressOptions(control, /Backed up (\d+)\/(\d+) blocks \(([\d.]+)%\)/));
+    const uid = /New version: ([0-9a-f-]{36})/.exec(stderr + stdout)?.[1];
+    if (uid) return uid;
+    // Older or quieter builds: find it by snapshot name.
+    const made = (await this.listVersions(request.name)).findLast((v) => v.snapshotName === snapshot && v.valid);
+    if (!made) throw new Error(`backy2 backup of ${image}@${snapshot} ended without a valid version`);
+    return made.uid;
+  }
+
+  async stats(uid: string): Promise<EngineStats | undefined> {
+    const { stdout } = await this.run(['-m', 'stats', VersionUid.parse(uid)]);
+    const row = parseMachineTable(stdout).find((r) => r.type === 'statistics' && r.uid === uid);
+    if (!row) return undefined;
+    return {
+      bytesRead: Number(row['bytes read']),
+      bytesWritten: Number(row['bytes written']),
+      bytesDedup: Number(row['bytes dedup']),
+      bytesSparse: Number(row['bytes sparse']),
+      durationSeconds: Number(row['duration (s)']),
+    };
+  }
+
+  async remove(uid: string): Promise<void> {
+    await this.run(['rm', '-f', VersionUid.parse(uid)]);
+  }
+
+  async restore(uid: string, target: RestoreTarget, control: RunControl = {}): Promise<void> {
+    const url =
+      target.kind === 'rbd' ? `rbd://${PoolName.parse(target.pool)}/${ImageName.parse(target.image)}` : `file://${target.path}`;
+    await this.run(['restore', '-s', VersionUid.parse(uid), url], this.progressOptions(control, /Restored (\d+)\/(\d+) blocks \(([\d.]+)%\)/));
+  }
+
+  private progressOptions(control: RunControl, pattern: RegExp): RunOptions {
+    return {
+      cancelSignal: control.cancelSignal,
+      pidFile: control.pidFile,
+      onLine: control.onProgress
+        ? (line) => {
+            const m = pattern.exec(line);
+            if (m) control.onProgress!({ blocksDone: Number(m[1]), blocksTotal: Number(m[2]), percent: Number(m[3]) });
+          }
+        : undefined,
+    };
+  }
+}
+
+/** backy2 `-m` output: a `|`-separated header line, then rows. */
+export function parseMachineTable(stdout: string): Array<Record<string, string>> {
+  const lines = stdout.split('\n').filter((l) => l.includes('|'));
+  const header = lines.shift()?.split('|');
+  if (!header) return [];
+  return lines.map((line) => Object.fromEntries(line.split('|').map((v, i) => [header[i] ?? `f${i}`, v])));
+}
+
+/** backy2 stores naive UTC datetimes (`2020-08-19 01:37:12[.ffffff]`). */
+export function backyDateToIso(date: string): string {
+  const d = new Date(`${date.trim().replace(' ', 'T')}Z`);
+  return Number.isNaN(d.getTime()) ? date : d.toISOString();
+}

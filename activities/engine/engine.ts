@@ -1,0 +1,65 @@
+// The backup engine behind one small interface: backy2 today, another engine
+// (Benji, a newer backy2) may follow without touching workflows or activities.
+
+export interface EngineVersion {
+  uid: string;
+  /** Version name; for VM disks the RBD image name `<vm-id>_disk`. */
+  name: string;
+  snapshotName: string;
+  /** ISO 8601, UTC. */
+  date: string;
+  sizeBytes: number;
+  valid: boolean;
+  protected: boolean;
+  tags: string[];
+}
+
+export interface EngineStats {
+  bytesRead: number;
+  bytesWritten: number;
+  bytesDedup: number;
+  bytesSparse: number;
+  durationSeconds: number;
+}
+
+export interface EngineProgress {
+  percent: number;
+  blocksDone?: number;
+  blocksTotal?: number;
+}
+
+export interface RbdSource {
+  pool: string;
+  image: string;
+  snapshot: string;
+}
+
+export type RestoreTarget = { kind: 'rbd'; pool: string; image: string } | { kind: 'file'; path: string };
+
+export interface RunControl {
+  onProgress?: (progress: EngineProgress) => void;
+  cancelSignal?: AbortSignal | undefined;
+  /** The engine's process pid is kept here while it runs (see activities/exec/orphans.ts). */
+  pidFile?: string;
+}
+
+export interface BackupRequest {
+  name: string;
+  source: RbdSource;
+  /** rbd diff JSON of the extents to read; without it the whole disk is read. */
+  hintsFile?: string | undefined;
+  /** Valid earlier version whose unchanged blocks the new one shares. */
+  baseUid?: string | undefined;
+  tags: string[];
+}
+
+export interface BackupEngine {
+  /** Versions, oldest first; of one name when given. */
+  listVersions(name?: string): Promise<EngineVersion[]>;
+  /** Makes a version and returns its uid. */
+  backup(request: BackupRequest, control?: RunControl): Promise<string>;
+  stats(uid: string): Promise<EngineStats | undefined>;
+  /** Removes a version even when the engine's own age guard would refuse. */
+  remove(uid: string): Promise<void>;
+  restore(uid: string, target: RestoreTarget, control?: RunControl): Promise<void>;
+}

@@ -1,0 +1,141 @@
+// `vmbackup backup VM`: starts (or attaches to) today's backupInstance workflow.
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { Command } from 'commander';
+import { hostConfig } from '../../lib/config/load.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
+import { utcDay, VmId } from '../../lib/naming.ts';
+import { type BackupInstanceInput, type BackupResult } from '../../lib/operations/backup.ts';
+import { diskOperationAttributes } from '../../lib/search-attributes.ts';
+import { workflowUrl } from '../../lib/temporal/connection.ts';
+import type { backupInstance } from '../../workflows/backup-instance.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { formatBytes, formatDuration } from '../output/format.ts';
+import { renderTable } from '../output/table.ts';
+import { followProgress } from '../watch-progress.ts';
+
+interface BackupOptions {
+  host?: string;
+  project?: string;
+  wait?: boolean;
+  again?: boolean;
+  dryRun?: boolean;
+}
+
+export function registerBackup(program: Command): void {
+  program
+    .command('backup')
+    .description("back up one VM's disk (incremental when an earlier backup allows it)")
+    .argument('<vm>', 'VM id (the disk is <pool>/<vm>_disk)')
+    .option('--host <name>', 'backup host whose store keeps the version (default: the first in the config)')
+    .option('--project <name>', 'project of the VM, recorded for search')
+    .option('-w, --wait', 'wait for the result, showing progress')
+    .option('--again', "start another backup even if today's already ran")
+    .option('-n, --dry-run', 'show what would be done, change nothing')
+    .addHelpText(
+      'after',
+      `
+One backup per VM and day: a second start attaches to the first (workflow id
+backup/<vm>/<YYYY-mm-dd>, UTC); --again starts another one.
+
+Examples:
+  vmbackup backup 3f1c…-…-…  --wait
+  vmbackup backup 3f1c…-…-…  --dry-run`,
+    )
+    .action(async (vm: string, options: BackupOptions, command: Command) => {
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await runBackup(ctx, vm, options);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): Promise<void> {
+  const vmId = VmId.safeParse(vm);
+  if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
+  const host = hostConfig(ctx.config, options.host ?? ctx.config.hosts[0]!.name);
+  const input: BackupInstanceInput = {
+    vmId: vmId.data,
+    pool: ctx.config.workloads.vms.pool,
+    host: host.name,
+    project: options.project,
+    liveForDays: ctx.config.workloads.vms.live_for_days,
+    dryRun: Boolean(options.dryRun),
+  };
+  const now = new Date();
+  const stamp = now.toISOString().slice(0, 19).replaceAll(':', '');
+  const workflowId = options.dryRun
+    ? `backup-plan/${vmId.data}/${stamp}`
+    : options.again
+      ? `backup/${vmId.data}/${utcDay(now)}/${stamp}`
+      : `backup/${vmId.data}/${utcDay(now)}`;
+
+  const client = await ctx.temporal();
+  let handle: WorkflowHandle<typeof backupInstance>;
+  let attached = false;
+  let runId: string | undefined;
+  try {
+    handle = await client.workflow.start<typeof backupInstance>('backupInstance', {
+      taskQueue: ctx.config.temporal.task_queue,
+      workflowId,
+      args: [input],
+      typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project }),
+      // A running backup of the same VM and day is joined, not doubled;
+      // a failed one may be started again.
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+    });
+    const description = await handle.describe();
+    runId = description.runId;
+    attached = description.startTime.getTime() < now.getTime() - 2_000;
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    handle = client.workflow.getHandle<typeof backupInstance>(workflowId);
+    attached = true;
+  }
+  const url = workflowUrl(ctx.config.temporal, workflowId);
+  if (ctx.output === 'table') {
+    console.error(
+      attached
+        ? `VM ${vmId.data} already has today's backup workflow ${workflowId}; attached to it (use --again for another)`
+        : `started ${options.dryRun ? 'dry run of ' : ''}backup of VM ${vmId.data} on ${host.name}: ${workflowId}`,
+    );
+    console.error(`history: ${url}`);
+  }
+  if (!options.wait && !options.dryRun) {
+    if (ctx.output === 'json') console.log(JSON.stringify({ workflowId, runId, attached, url }, null, 2));
+    return;
+  }
+  const result = await followProgress(handle, ctx.output === 'table');
+  printResult(ctx, result, { workflowId, url, attached });
+}
+
+function printResult(ctx: CliContext, r: BackupResult, meta: { workflowId: string; url: string; attached: boolean }): void {
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ ...meta, ...r }, null, 2));
+    return;
+  }
+  const rows: Array<[string, string]> = r.dryRun
+    ? [
+        ['would back up', `${ctx.config.workloads.vms.pool}/${r.plan.image}@${r.plan.snapshot}`],
+        ['kind', `${r.plan.kind} (${r.plan.reason})`],
+        ['disk size', formatBytes(r.plan.sizeBytes)],
+        ['would remove snapshots', r.plan.snapshotsToRemove.join(', ') || 'none'],
+      ]
+    : [
+        ['vm', r.vmId],
+        ['version', r.versionUid ?? '-'],
+        ['kind', `${r.plan.kind} (${r.plan.reason})`],
+        ['snapshot', r.plan.snapshot],
+        ['disk size', formatBytes(r.plan.sizeBytes)],
+        ['hinted', formatBytes(r.hintedBytes)],
+        ['read', formatBytes(r.bytesRead)],
+        ['written', formatBytes(r.bytesWritten)],
+        ['removed snapshots', r.removedSnapshots.join(', ') || 'none'],
+        ['tags', r.tags.join(',')],
+        ['expires', r.expiresAt ?? '-'],
+        ['took', formatDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt))],
+      ];
+  console.log(renderTable(rows, [{ header: 'BACKUP', value: (row) => row[0] }, { header: meta.workflowId, value: (row) => row[1] }]));
+}

@@ -1,0 +1,67 @@
+// `vmbackup ls VM`: every version of a VM's disk on every backup host, newest first.
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { expiryFromTags } from '../../lib/backup-tags.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
+import { vmDiskImage, VmId } from '../../lib/naming.ts';
+import { Operation, VmId as VmIdKey } from '../../lib/search-attributes.ts';
+import type { HostVersions, listBackups } from '../../workflows/list-backups.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import { formatBytes, formatDate } from '../output/format.ts';
+import { renderTable } from '../output/table.ts';
+
+export function registerLs(program: Command): void {
+  program
+    .command('ls')
+    .description("list the backup versions of a VM's disk on every backup host, newest first")
+    .argument('<vm>', 'VM id')
+    .action(async (vm: string, _options: unknown, command: Command) => {
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await runLs(ctx, vm);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+async function runLs(ctx: CliContext, vm: string): Promise<void> {
+  const vmId = VmId.safeParse(vm);
+  if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}`);
+  const client = await ctx.temporal();
+  const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
+    taskQueue: ctx.config.temporal.task_queue,
+    workflowId: `ls/${vmId.data}/${randomUUID()}`,
+    args: [{ name: vmDiskImage(vmId.data), hosts: ctx.config.hosts.map((h) => h.name) }],
+    typedSearchAttributes: [
+      { key: Operation, value: 'list' },
+      { key: VmIdKey, value: vmId.data },
+    ],
+  });
+  const rows = perHost
+    .flatMap((h: HostVersions) => h.versions.map((v) => ({ host: h.host, ...v, expires: expiryFromTags(v.tags) })))
+    .sort((a, b) => b.date.localeCompare(a.date));
+  const unreachable = perHost.filter((h) => h.error);
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ vm: vmId.data, versions: rows, errors: unreachable.map((h) => ({ host: h.host, error: h.error })) }, null, 2));
+  } else if (rows.length === 0) {
+    console.log(`no backups of VM ${vmId.data}`);
+  } else {
+    console.log(
+      renderTable(rows, [
+        { header: 'DATE', value: (r) => formatDate(r.date) },
+        { header: 'HOST', value: (r) => r.host },
+        { header: 'SNAPSHOT', value: (r) => r.snapshotName },
+        { header: 'SIZE', value: (r) => formatBytes(r.sizeBytes), align: 'right' },
+        { header: 'UID', value: (r) => r.uid },
+        { header: 'VALID', value: (r) => r.valid },
+        { header: 'PROTECTED', value: (r) => r.protected },
+        { header: 'EXPIRES', value: (r) => r.expires },
+        { header: 'TAGS', value: (r) => r.tags.filter((t) => !t.startsWith('expires_')).join(',') },
+      ]),
+    );
+  }
+  for (const h of unreachable) console.error(`warning: host ${h.host} did not answer: ${h.error}`);
+  if (unreachable.length) process.exitCode = EXIT.failed;
+}

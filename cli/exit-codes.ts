@@ -1,0 +1,12 @@
+// Exit codes scripts can trust; the README lists them.
+export const EXIT = {
+  ok: 0,
+  /** The operation ran and failed (see the message and the workflow's history). */
+  failed: 1,
+  /** Bad arguments, names or config; nothing was started or changed. */
+  invalidInput: 2,
+  /** The VM, disk or version asked for does not exist; nothing was changed. */
+  notFound: 3,
+  /** Temporal could not be reached. */
+  unavailable: 4,
+} as const;

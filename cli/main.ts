@@ -1,0 +1,60 @@
+// `vmbackup`: the engineers' command. Each subcommand lives in cli/commands/.
+import { Command, CommanderError, Option } from 'commander';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ConfigError, InvalidInputError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { registerBackup } from './commands/backup.ts';
+import { registerLs } from './commands/ls.ts';
+import { TemporalUnavailableError } from './context.ts';
+import { EXIT } from './exit-codes.ts';
+
+const program = new Command('vmbackup')
+  .description('Back up, purge and restore OpenStack VM disks on Ceph, as durable Temporal workflows.')
+  .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
+  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Exit codes: 0 ok, 1 the operation failed, 2 invalid input or config (nothing
+changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.`,
+  );
+
+registerBackup(program);
+registerLs(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = report(err);
+}
+
+/** Prints an error the way an operator needs it and returns the exit code. */
+function report(err: unknown): number {
+  if (err instanceof CommanderError) {
+    return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
+  }
+  if (err instanceof WorkflowFailedError) {
+    const cause = rootCause(err);
+    console.error(`error: ${err.message}: ${cause.message}`);
+    return cause instanceof ApplicationFailure && cause.type === 'UnknownVmError'
+      ? EXIT.notFound
+      : cause instanceof ApplicationFailure && cause.type === 'InvalidInputError'
+        ? EXIT.invalidInput
+        : EXIT.failed;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`error: ${message}`);
+  if (err instanceof VmbackupError && err.hint) console.error(`hint: ${err.hint}`);
+  if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.invalidInput;
+  if (err instanceof UnknownVmError) return EXIT.notFound;
+  if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
+  return EXIT.failed;
+}
+
+function rootCause(err: Error): Error {
+  let e: Error = err;
+  while (e.cause instanceof Error) e = e.cause;
+  return e;
+}

@@ -1,0 +1,50 @@
+// Follows a running workflow until it ends: the step comes from the workflow's
+// `progress` query, bytes and percent from the heartbeat details of its running
+// activity (as `describe` reports them), retries from the activity's attempt.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { HeartbeatProgress } from '../activities/heartbeat.ts';
+import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
+import { formatBytes } from './output/format.ts';
+import { ProgressLine } from './output/progress.ts';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function followProgress<R>(handle: WorkflowHandle<(...args: any[]) => Promise<R>>, show: boolean): Promise<R> {
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  });
+  const line = new ProgressLine();
+  const watch = (async () => {
+    while (show && !finished) {
+      try {
+        line.update(await describeProgress(handle));
+      } catch {
+        // The workflow may end between two polls, or a worker may be restarting: keep waiting for the result.
+      }
+      await Promise.race([sleep(1000), result.catch(() => undefined)]);
+    }
+  })();
+  try {
+    return await result;
+  } finally {
+    await watch;
+    line.done();
+  }
+}
+
+async function describeProgress(handle: WorkflowHandle): Promise<string> {
+  const [step, description] = await Promise.all([handle.query<StepProgress>(PROGRESS_QUERY), handle.describe()]);
+  const parts = [`[${step.step}]`];
+  const activity = description.raw.pendingActivities?.[0];
+  const payload = activity?.heartbeatDetails?.payloads?.[0];
+  const beat = payload ? defaultPayloadConverter.fromPayload<HeartbeatProgress>(payload) : undefined;
+  if (beat?.percent !== undefined) parts.push(`${beat.percent.toFixed(1)}%`);
+  if (beat?.bytesTotal) parts.push(`${formatBytes(beat.bytesDone)} / ${formatBytes(beat.bytesTotal)}`);
+  else if (step.detail) parts.push(step.detail);
+  if (activity?.attempt && activity.attempt > 1) {
+    parts.push(`(attempt ${activity.attempt}${activity.lastFailure?.message ? `, last: ${activity.lastFailure.message}` : ''})`);
+  }
+  return parts.join('  ');
+}

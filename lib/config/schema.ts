@@ -1,0 +1,79 @@
+// The vmbackup configuration file: this schema is the single source of truth.
+// Types are inferred from it; the README's configuration reference is checked
+// against it by test/unit/config-reference.test.ts.
+import { z } from 'zod';
+import { HostName, PoolName } from '../naming.ts';
+
+const FilePath = z.string().min(1, 'a file path');
+
+export const TemporalTlsSchema = z.strictObject({
+  ca: FilePath.optional().describe('PEM file of the CA that signed the server certificate'),
+  cert: FilePath.optional().describe('PEM client certificate (mTLS)'),
+  key: FilePath.optional().describe('PEM client key (mTLS)'),
+  server_name: z.string().optional().describe('name to check the server certificate against'),
+});
+
+export const TemporalSchema = z.strictObject({
+  address: z.string().default('127.0.0.1:7233').describe('host:port of the Temporal frontend'),
+  namespace: z.string().default('default').describe('Temporal namespace'),
+  web_ui: z.url().default('http://127.0.0.1:8233').describe('base URL of the Temporal Web UI, for links'),
+  task_queue: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]*$/)
+    .default('vmbackup')
+    .describe('queue for workflow tasks; host activities go to `<task_queue>.host.<host>`'),
+  tls: TemporalTlsSchema.optional().describe('TLS to the frontend; omit for plain TCP'),
+});
+
+export const CephSchema = z.strictObject({
+  conf: FilePath.default('/etc/ceph/ceph.conf').describe('ceph.conf used by `rbd` and backy2'),
+  rbd_bin: FilePath.default('rbd').describe('the `rbd` executable'),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]+$/)
+    .optional()
+    .describe('cephx client id (`rbd --id`); omit for the default'),
+});
+
+export const EngineSchema = z.strictObject({
+  type: z.literal('backy2').default('backy2').describe('backup engine; only backy2 today'),
+  bin: FilePath.default('backy2').describe('the backy2 executable'),
+});
+
+export const HostSchema = z.strictObject({
+  name: HostName.describe('backup host name; suffix of every snapshot it makes'),
+  backy2_config: FilePath.describe("this host's backy2 config file (its own metadata and data store)"),
+  state_dir: FilePath.describe('folder for hints and run files on this host'),
+  concurrency: z.int().min(1).max(64).default(2).describe('backups this host runs at once'),
+});
+
+export const WorkloadSchema = z.strictObject({
+  pool: PoolName.describe('Ceph pool that holds the images'),
+  live_for_days: z.int().min(1).default(8).describe('lifespan recorded with each backup, in days'),
+});
+
+export const ConfigSchema = z
+  .strictObject({
+    temporal: TemporalSchema.prefault({}).describe('where the Temporal service is'),
+    ceph: CephSchema.prefault({}).describe('how to reach the Ceph cluster'),
+    engine: EngineSchema.prefault({}).describe('the backup engine'),
+    hosts: z.array(HostSchema).min(1, 'at least one backup host').describe('the backup hosts'),
+    workloads: z
+      .strictObject({
+        vms: WorkloadSchema.describe('VM root disks `<vm-id>_disk`'),
+      })
+      .describe('what is backed up, per workload'),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.hosts.forEach((host, i) => {
+      if (seen.has(host.name)) {
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host '${host.name}'` });
+      }
+      seen.add(host.name);
+    });
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+export type HostConfig = z.infer<typeof HostSchema>;
+export type TemporalConfig = z.infer<typeof TemporalSchema>;

@@ -1,0 +1,41 @@
+// Typed errors. Each says what was wrong and what to do next; the `type` is
+// also the Temporal ApplicationFailure type, so a failure raised on a backup
+// host reaches the CLI with the same name it was thrown with.
+
+/** Base class: `hint` tells the operator what to do next. */
+export class VmbackupError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** The config file is missing, unreadable or does not match the schema. */
+export class ConfigError extends VmbackupError {}
+
+/** A name or argument given by the operator is not acceptable; nothing was changed. */
+export class InvalidInputError extends VmbackupError {}
+
+/** The disk to back up does not exist in the pool. */
+export class UnknownVmError extends VmbackupError {}
+
+/** A backup version that was asked for does not exist. */
+export class UnknownVersionError extends VmbackupError {}
+
+/** An external command failed; `command` is its argv for the logs. */
+export class CommandError extends VmbackupError {
+  constructor(
+    message: string,
+    readonly command: readonly string[],
+    readonly exitCode: number | undefined,
+    readonly stderrTail: string,
+  ) {
+    super(message);
+  }
+}
+
+/** ApplicationFailure types that no retry can fix. */
+export const NON_RETRYABLE_TYPES = ['ConfigError', 'InvalidInputError', 'UnknownVmError', 'UnknownVersionError'] as const;

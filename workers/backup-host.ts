@@ -1,0 +1,65 @@
+// The worker of one backup host: `backup-host.ts --host NAME [--config FILE]`.
+//
+// It polls two queues: the shared workflow queue (any host may run workflow
+// code, so a dead host does not stall decisions) and its own host queue, which
+// carries the activities that must run where this host's backy2 store lives.
+// SIGTERM/SIGINT stop polling, let running activities finish or be cancelled,
+// then exit (the SDK's Runtime installs those signal handlers).
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createBackupActivities } from '../activities/backup-activities.ts';
+import { createHostDeps } from '../activities/host-deps.ts';
+import { createVersionActivities } from '../activities/version-activities.ts';
+import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
+import { VmbackupError } from '../lib/errors.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { tlsOptions } from '../lib/temporal/connection.ts';
+
+const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      host: { type: 'string' },
+      config: { type: 'string' },
+      'log-level': { type: 'string', default: 'INFO' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help || !values.host) {
+    console.log('usage: backup-host.ts --host NAME [--config FILE] [--log-level DEBUG|INFO|WARN|ERROR]');
+    process.exit(values.help ? 0 : 2);
+  }
+  const config = loadConfig(configPath(values.config));
+  const host = hostConfig(config, values.host);
+  Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO') });
+
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
+  const deps = createHostDeps(config, host);
+  const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}` };
+  const workflowWorker = await Worker.create({
+    ...common,
+    taskQueue: config.temporal.task_queue,
+    workflowsPath: WORKFLOWS,
+  });
+  const hostWorker = await Worker.create({
+    ...common,
+    taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
+    activities: { ...createBackupActivities(deps), ...createVersionActivities(deps) },
+    maxConcurrentActivityTaskExecutions: host.concurrency * 4,
+  });
+  console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}`);
+  try {
+    await Promise.all([workflowWorker.run(), hostWorker.run()]);
+  } finally {
+    await connection.close();
+  }
+  console.log(`[worker ${host.name}] stopped`);
+}
+
+main().catch((err: unknown) => {
+  console.error(`[worker] ${err instanceof Error ? err.message : String(err)}`);
+  if (err instanceof VmbackupError && err.hint) console.error(err.hint);
+  process.exit(1);
+});

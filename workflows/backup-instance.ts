@@ -1,0 +1,114 @@
+// backupInstance: one VM disk's incremental backup, the runbook's four steps.
+// The workflow only decides; every step runs as an activity on the backup host
+// whose backy2 store keeps the versions.
+import {
+  defineQuery,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { BackupActivities } from '../activities/backup-activities.ts';
+import { backupSnapshotName, vmDiskImage } from '../lib/naming.ts';
+import {
+  type BackupInstanceInput,
+  BackupInstanceInput as InputSchema,
+  type BackupPlan,
+  type BackupResult,
+  PROGRESS_QUERY,
+  type StepProgress,
+} from '../lib/operations/backup.ts';
+import { Outcome } from '../lib/search-attributes.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { parseInput } from './parse-input.ts';
+
+export const progressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
+
+const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
+
+/** Activities on `host`'s own queue: its backy2 store and hints files live there. */
+function onHost(host: string) {
+  const taskQueue = hostTaskQueue(workflowInfo().taskQueue, host);
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE };
+  const short = proxyActivities<BackupActivities>({ taskQueue, startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry });
+  // The copy can take hours; a dead host is noticed by the missing heartbeat, not the long timeout.
+  const copy = proxyActivities<BackupActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '20s', retry });
+  return {
+    inspectDisk: short.inspectDisk,
+    createSnapshot: short.createSnapshot,
+    computeHints: short.computeHints,
+    removeOwnSnapshots: short.removeOwnSnapshots,
+    backupSnapshot: copy.backupSnapshot,
+  };
+}
+
+export async function backupInstance(raw: BackupInstanceInput): Promise<BackupResult> {
+  const input = parseInput(InputSchema, raw);
+  let progress: StepProgress = { step: 'inspect' };
+  setHandler(progressQuery, () => progress);
+  const startedAt = new Date(); // workflow time: the same on every replay
+  const host = onHost(input.host);
+  const disk = { pool: input.pool, image: vmDiskImage(input.vmId) };
+  const snapshot = backupSnapshotName(startedAt, input.host);
+
+  const state = await host.inspectDisk({ ...disk, vmId: input.vmId });
+  const plan: BackupPlan = {
+    image: disk.image,
+    snapshot,
+    kind: state.base ? 'incremental' : 'full',
+    reason: state.base ? `changes since ${state.base.snapshot} (version ${state.base.uid})` : (state.fullReason ?? 'first backup'),
+    baseSnapshot: state.base?.snapshot,
+    baseUid: state.base?.uid,
+    sizeBytes: state.sizeBytes,
+    snapshotsToRemove: state.ownSnapshots.filter((s) => s !== snapshot),
+  };
+  const result = (extra: Partial<BackupResult>): BackupResult => ({
+    vmId: input.vmId,
+    host: input.host,
+    dryRun: input.dryRun,
+    plan,
+    tags: [],
+    hintedBytes: 0,
+    removedSnapshots: [],
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    ...extra,
+  });
+  if (input.dryRun) return result({});
+  log.info('backup plan', { plan });
+
+  progress = { step: 'snapshot', detail: `${disk.pool}/${disk.image}@${snapshot}` };
+  await host.createSnapshot({ ...disk, snapshot });
+
+  progress = { step: 'diff', detail: plan.baseSnapshot ? `since ${plan.baseSnapshot}` : 'allocated extents' };
+  const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
+
+  progress = { step: 'remove-old-snapshots', detail: plan.snapshotsToRemove.join(', ') || 'none' };
+  const { removed } = await host.removeOwnSnapshots({ ...disk, keep: snapshot });
+
+  progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted` };
+  const made = await host.backupSnapshot({
+    ...disk,
+    snapshot,
+    kind: plan.kind,
+    hints,
+    baseUid: plan.baseUid,
+    liveForDays: input.liveForDays,
+  });
+  if (made.fullReason) {
+    plan.kind = made.kind;
+    plan.reason = made.fullReason;
+  }
+  upsertSearchAttributes([{ key: Outcome, value: made.kind }]);
+  progress = { step: 'done', detail: made.uid };
+  return result({
+    versionUid: made.uid,
+    tags: made.tags,
+    hintedBytes: hints.hintedBytes,
+    bytesRead: made.stats?.bytesRead,
+    bytesWritten: made.stats?.bytesWritten,
+    removedSnapshots: removed,
+    expiresAt: made.tags.find((t) => t.startsWith('expires_'))?.slice('expires_'.length),
+  });
+}

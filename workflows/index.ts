@@ -1,0 +1,3 @@
+// Every workflow the workers run. Workers load this file as `workflowsPath`.
+export { backupInstance } from './backup-instance.ts';
+export { listBackups } from './list-backups.ts';
