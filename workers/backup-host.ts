@@ -5,6 +5,7 @@
 // carries the activities that must run where this host's backy2 store lives.
 // SIGTERM/SIGINT stop polling, let running activities finish or be cancelled,
 // then exit (the SDK's Runtime installs those signal handlers).
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
@@ -24,11 +25,12 @@ async function main(): Promise<void> {
       host: { type: 'string' },
       config: { type: 'string' },
       'log-level': { type: 'string', default: 'INFO' },
+      'pid-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.host) {
-    console.log('usage: backup-host.ts --host NAME [--config FILE] [--log-level DEBUG|INFO|WARN|ERROR]');
+    console.log('usage: backup-host.ts --host NAME [--config FILE] [--log-level DEBUG|INFO|WARN|ERROR] [--pid-file FILE]');
     process.exit(values.help ? 0 : 2);
   }
   const config = loadConfig(configPath(values.config));
@@ -48,12 +50,16 @@ async function main(): Promise<void> {
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     activities: { ...createBackupActivities(deps), ...createVersionActivities(deps) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
+    // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
+    maxHeartbeatThrottleInterval: '3s',
   });
+  if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
   console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}`);
   try {
     await Promise.all([workflowWorker.run(), hostWorker.run()]);
   } finally {
     await connection.close();
+    if (values['pid-file']) rmSync(values['pid-file'], { force: true });
   }
   console.log(`[worker ${host.name}] stopped`);
 }

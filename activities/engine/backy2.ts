@@ -1,6 +1,7 @@
 // backy2 2.9.17 as a BackupEngine: its CLI with one config file per backup host.
 import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import { SerialQueue } from './serial.ts';
 import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
 
 export interface Backy2Options {
@@ -10,6 +11,8 @@ export interface Backy2Options {
 }
 
 export class Backy2Engine implements BackupEngine {
+  private readonly writes = new SerialQueue();
+
   constructor(private readonly options: Backy2Options) {}
 
   private run(args: string[], extra: RunOptions = {}) {
@@ -42,7 +45,7 @@ export class Backy2Engine implements BackupEngine {
     if (request.baseUid) args.push('-f', VersionUid.parse(request.baseUid));
     for (const tag of request.tags) args.push('-t', tag);
     args.push(`rbd://${PoolName.parse(pool)}/${ImageName.parse(image)}@${snapshot}`, ImageName.parse(request.name));
-    const { stderr, stdout } = await this.run(args, this.progressOptions(control, /Backed up (\d+)\/(\d+) blocks \(([\d.]+)%\)/));
+    const { stderr, stdout } = await this.writes.run(() => this.run(args, this.progressOptions(control, /Backed up (\d+)\/(\d+) blocks \(([\d.]+)%\)/)));
     const uid = /New version: ([0-9a-f-]{36})/.exec(stderr + stdout)?.[1];
     if (uid) return uid;
     // Older or quieter builds: find it by snapshot name.
@@ -65,7 +68,7 @@ export class Backy2Engine implements BackupEngine {
   }
 
   async remove(uid: string): Promise<void> {
-    await this.run(['rm', '-f', VersionUid.parse(uid)]);
+    await this.writes.run(() => this.run(['rm', '-f', VersionUid.parse(uid)]));
   }
 
   async restore(uid: string, target: RestoreTarget, control: RunControl = {}): Promise<void> {

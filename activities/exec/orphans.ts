@@ -33,7 +33,7 @@ export async function reapOrphan(pidFile: string, log?: (msg: string) => void): 
     return undefined;
   }
   log?.(`stopping orphaned process ${pid} left by an earlier attempt`);
-  for (const [signal, waitMs] of [['SIGTERM', 10_000], ['SIGKILL', 10_000]] as const) {
+  for (const [signal, waitMs] of [['SIGTERM', 5_000], ['SIGKILL', 10_000]] as const) {
     try {
       process.kill(pid, signal);
     } catch {

@@ -1,5 +1,5 @@
 // `vmbackup backup VM`: starts (or attaches to) today's backupInstance workflow.
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import type { Command } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
@@ -72,27 +72,26 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
       : `backup/${vmId.data}/${utcDay(now)}`;
 
   const client = await ctx.temporal();
-  let handle: WorkflowHandle<typeof backupInstance>;
-  let attached = false;
-  let runId: string | undefined;
-  try {
-    handle = await client.workflow.start<typeof backupInstance>('backupInstance', {
-      taskQueue: ctx.config.temporal.task_queue,
-      workflowId,
-      args: [input],
-      typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project }),
-      // A running backup of the same VM and day is joined, not doubled;
-      // a failed one may be started again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-    });
-    const description = await handle.describe();
-    runId = description.runId;
-    attached = description.startTime.getTime() < now.getTime() - 2_000;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    handle = client.workflow.getHandle<typeof backupInstance>(workflowId);
-    attached = true;
+  let handle = client.workflow.getHandle<typeof backupInstance>(workflowId);
+  let runId = await existingRun(handle);
+  const attached = runId !== undefined;
+  if (!attached) {
+    try {
+      const started = await client.workflow.start<typeof backupInstance>('backupInstance', {
+        taskQueue: ctx.config.temporal.task_queue,
+        workflowId,
+        args: [input],
+        typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project }),
+        // Two operators starting the same VM's backup at once still get one run:
+        // the later start joins the running one; only a failed run may be redone.
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+      });
+      handle = started;
+      runId = started.firstExecutionRunId;
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
   }
   const url = workflowUrl(ctx.config.temporal, workflowId);
   if (ctx.output === 'table') {
@@ -109,6 +108,17 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
   }
   const result = await followProgress(handle, ctx.output === 'table');
   printResult(ctx, result, { workflowId, url, attached });
+}
+
+/** The run id of today's backup when it is running or has completed (then it is joined, not redone). */
+async function existingRun(handle: WorkflowHandle): Promise<string | undefined> {
+  try {
+    const d = await handle.describe();
+    return d.status.name === 'RUNNING' || d.status.name === 'COMPLETED' ? d.runId : undefined;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }
 
 function printResult(ctx: CliContext, r: BackupResult, meta: { workflowId: string; url: string; attached: boolean }): void {

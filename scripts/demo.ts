@@ -1,0 +1,46 @@
+// The demo behind `npm run demo`: real disks, real backups, through the CLI.
+import { execa } from 'execa';
+import { loadConfig, LOCAL_CONFIG } from '../lib/config/load.ts';
+import { MiB, RbdData } from './support/rbd-data.ts';
+
+const config = loadConfig(LOCAL_CONFIG);
+const data = new RbdData(config.ceph.conf, config.workloads.vms.pool);
+const SIZE = 256 * MiB;
+const VMS = ['demo-web01', 'demo-db01', 'demo-cache01'];
+
+const vmbackup = (...args: string[]) => execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], { stdio: 'inherit' });
+const say = (text: string) => console.log(`\n==> ${text}`);
+
+say(`demo disks in pool ${config.workloads.vms.pool}`);
+for (const vm of VMS) {
+  const image = `${vm}_disk`;
+  if (await data.exists(image)) {
+    console.log(`${image}: already there (kept from an earlier demo run)`);
+  } else {
+    await data.createRandom(image, SIZE, SIZE / 2);
+    console.log(`${image}: created, ${SIZE / MiB} MiB with ${SIZE / 2 / MiB} MiB of random data`);
+  }
+}
+
+// --again: the demo may run several times a day; each run makes new versions.
+say('first backup of each disk (full on the first demo run)');
+for (const vm of VMS) await vmbackup('backup', vm, '--wait', '--again');
+
+say('changing 8 MiB on each disk');
+for (const vm of VMS) await data.changeBlocks(`${vm}_disk`, SIZE, 8);
+
+say('second backup of each disk: incremental, reads only the changed blocks');
+for (const vm of VMS) await vmbackup('backup', vm, '--wait', '--again');
+
+say('versions of each disk, newest first');
+for (const vm of VMS) {
+  console.log(`\n${vm}:`);
+  await vmbackup('ls', vm);
+}
+
+say('where to look next');
+console.log(`Temporal Web UI:   ${config.temporal.web_ui}/namespaces/${config.temporal.namespace}/workflows`);
+console.log(`  filter:          Operation = "backup" AND VmId = "${VMS[0]}"`);
+console.log('CLI:               npx vmbackup --help   (or: node --import tsx cli/main.ts --help)');
+console.log('Workers:           bash scripts/workers.sh status   (logs under .stack/workers/)');
+console.log('Stop everything:   npm run stack:down');

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Every test, on the real local stack: installs what is missing (apt packages,
+# the Temporal build, the backy2 venv, npm packages), brings the stack up, then
+# type-checks, lints and runs the unit and end-to-end tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/stack.sh up
+bash scripts/npm-install.sh
+
+echo "[test] type-check and lint"
+npx tsc --noEmit
+npx eslint --max-warnings 0 .
+
+echo "[test] unit and end-to-end tests (real Temporal, Ceph and backy2)"
+exec node --import tsx --test --test-concurrency=1 test/unit/*.test.ts test/e2e/*.test.ts

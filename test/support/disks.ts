@@ -1,0 +1,26 @@
+// Test disks with real data in the real cluster (see scripts/support/rbd-data.ts).
+import { BLOCK, MiB, RbdData } from '../../scripts/support/rbd-data.ts';
+import { CEPH_CONF, POOL, rbd } from './stack.ts';
+
+export { BLOCK, MiB };
+
+const data = new RbdData(CEPH_CONF, POOL);
+
+/** Creates `<vm>_disk` of `size` bytes, the first `fill` bytes random; returns the image name. */
+export async function createDisk(vmId: string, size: number, fill = size): Promise<string> {
+  const image = `${vmId}_disk`;
+  await data.createRandom(image, size, fill);
+  return image;
+}
+
+export const changeBlocks = (image: string, size: number, count: number, length = MiB) => data.changeBlocks(image, size, count, length);
+export const removeDisk = (image: string) => data.remove(image);
+
+export async function exportToFile(spec: string, path: string): Promise<void> {
+  await rbd('export', '--no-progress', `${POOL}/${spec}`, path);
+}
+
+export async function snapshotNames(image: string): Promise<string[]> {
+  const snaps = JSON.parse(await rbd('snap', 'ls', '--format', 'json', `${POOL}/${image}`)) as Array<{ name: string }>;
+  return snaps.map((s) => s.name);
+}

@@ -1,0 +1,19 @@
+// A client of the real Temporal dev server the stack runs.
+import { Client, Connection } from '@temporalio/client';
+import { config } from './stack.ts';
+
+export async function connectClient(): Promise<Client> {
+  const connection = await Connection.connect({ address: config.temporal.address });
+  return new Client({ connection, namespace: config.temporal.namespace });
+}
+
+/** Workflow executions a visibility query finds (the dev server indexes them within a second or two). */
+export async function findWorkflows(client: Client, query: string, expectAtLeast = 1): Promise<Array<{ workflowId: string; runId: string }>> {
+  for (let i = 0; i < 50; i++) {
+    const found: Array<{ workflowId: string; runId: string }> = [];
+    for await (const wf of client.workflow.list({ query })) found.push({ workflowId: wf.workflowId, runId: wf.runId });
+    if (found.length >= expectAtLeast) return found;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return [];
+}

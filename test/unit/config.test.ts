@@ -1,0 +1,81 @@
+// The config loader refuses bad files with an error that names the file, the
+// key path and what was expected, and resolves paths relative to the file.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
+import { ConfigError } from '../../lib/errors.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmbackup-config-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const GOOD = `
+hosts:
+  - name: backup1
+    backy2_config: backy2/backup1.cfg
+    state_dir: /var/lib/vmbackup/backup1
+workloads:
+  vms:
+    pool: eqiad1-compute
+`;
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+function refusal(text: string): string {
+  const file = write(`c${Math.random()}.yaml`, text);
+  try {
+    loadConfig(file);
+  } catch (err) {
+    assert.ok(err instanceof ConfigError);
+    assert.ok(err.message.startsWith(file), `the error names the file: ${err.message}`);
+    return err.message;
+  }
+  assert.fail('the config was accepted');
+}
+
+test('a minimal config gets defaults and paths relative to the file', () => {
+  const config = loadConfig(write('good.yaml', GOOD));
+  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  assert.equal(config.workloads.vms.live_for_days, 8);
+  assert.equal(config.hosts[0]!.backy2_config, join(dir, 'backy2/backup1.cfg'));
+  assert.equal(config.hosts[0]!.concurrency, 2);
+  assert.equal(config.engine.bin, 'backy2', 'a bare command stays a PATH lookup');
+});
+
+test('the embedded local config is valid', () => {
+  assert.equal(loadConfig(LOCAL_CONFIG).hosts.length, 2);
+});
+
+test('an unknown key is refused with its path', () => {
+  const msg = refusal(GOOD.replace('    state_dir:', '    stat_dir: x\n    state_dir:'));
+  assert.match(msg, /Unrecognized key: "stat_dir"/);
+  assert.match(msg, /at hosts\[0\]/);
+});
+
+test('a wrong type is refused with its path and what was expected', () => {
+  const msg = refusal(`${GOOD}    live_for_days: eight\n`);
+  assert.match(msg, /expected number, received string/);
+  assert.match(msg, /at workloads\.vms\.live_for_days/);
+});
+
+test('a duplicate host is refused', () => {
+  const msg = refusal(GOOD.replace('workloads:', '  - name: backup1\n    backy2_config: b\n    state_dir: s\nworkloads:'));
+  assert.match(msg, /duplicate host 'backup1'/);
+  assert.match(msg, /at hosts\[1\]\.name/);
+});
+
+test('a pool name with shell metacharacters is refused', () => {
+  const msg = refusal(GOOD.replace('eqiad1-compute', '"x; rm -rf /"'));
+  assert.match(msg, /at workloads\.vms\.pool/);
+});
+
+test('an unreadable file and broken YAML are refused clearly', () => {
+  assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read/);
+  assert.throws(() => loadConfig(write('broken.yaml', 'hosts: [')), /broken\.yaml: not valid YAML/);
+});
