@@ -32,7 +32,7 @@ APT_PACKAGES=(
   ceph-mon ceph-osd ceph-common
   python3-rbd python3-rados
   python3-sqlalchemy python3-alembic python3-prettytable python3-psutil
-  python3-shortuuid python3-setproctitle python3-dateutil python3-venv
+  python3-shortuuid python3-setproctitle python3-dateutil python3-venv sqlite3
   python3-openstackclient
   util-linux procps
 )

@@ -1,6 +1,7 @@
 // backy2 2.9.17 as a BackupEngine: its CLI with one config file per backup host.
 import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
 import { SerialQueue } from './serial.ts';
 import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
 
@@ -8,18 +9,25 @@ export interface Backy2Options {
   bin: string;
   configFile: string;
   log?: RunOptions['log'];
+  /** `auto` reads SQLite metadata directly when the store has it; `cli` always asks backy2. */
+  metadata?: 'auto' | 'cli';
 }
 
 export class Backy2Engine implements BackupEngine {
   private readonly writes = new SerialQueue();
+  private readonly meta?: Backy2SqliteMeta;
 
-  constructor(private readonly options: Backy2Options) {}
+  constructor(private readonly options: Backy2Options) {
+    const db = options.metadata === 'cli' ? undefined : sqliteMetaPath(options.configFile);
+    if (db) this.meta = new Backy2SqliteMeta(db);
+  }
 
   private run(args: string[], extra: RunOptions = {}) {
     return runCommand(this.options.bin, ['-c', this.options.configFile, ...args], { log: this.options.log, ...extra });
   }
 
   async listVersions(name?: string): Promise<EngineVersion[]> {
+    if (this.meta) return this.meta.listVersions(name);
     const args = ['-m', 'ls'];
     if (name !== undefined) args.push(ImageName.parse(name));
     const { stdout } = await this.run(args);
@@ -55,6 +63,7 @@ export class Backy2Engine implements BackupEngine {
   }
 
   async stats(uid: string): Promise<EngineStats | undefined> {
+    if (this.meta) return this.meta.stats(uid);
     const { stdout } = await this.run(['-m', 'stats', VersionUid.parse(uid)]);
     const row = parseMachineTable(stdout).find((r) => r.type === 'statistics' && r.uid === uid);
     if (!row) return undefined;

@@ -1,13 +1,12 @@
 // The real local stack, as scripts/stack.sh left it: paths, the config, and
 // thin helpers around the real `rbd` and `backy2` for assertions.
 import { createHash } from 'node:crypto';
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { createReadStream, readFileSync } from 'node:fs';
 import { execa } from 'execa';
-import yaml from 'js-yaml';
-import { loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
+import { loadConfig } from '../../lib/config/load.ts';
+import { ROOT, writePrivateConfig } from '../../scripts/support/private-config.ts';
 
-export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { ROOT };
 
 function readStackEnv(): Record<string, string> {
   let text: string;
@@ -25,20 +24,8 @@ function readStackEnv(): Record<string, string> {
 }
 
 export const stackEnv = readStackEnv();
-/**
- * The local stack's config with a task queue of this test run's own, so workers
- * left running by `npm run demo` never pick up a test's tasks (and the crash
- * test's kill hits the only worker that could hold the activity).
- */
-function testConfigFile(): string {
-  const { source: _source, ...local } = loadConfig(LOCAL_CONFIG);
-  const file = `${ROOT}.stack/test/config-${process.pid}.yaml`;
-  mkdirSync(`${ROOT}.stack/test`, { recursive: true });
-  writeFileSync(file, yaml.dump({ ...local, temporal: { ...local.temporal, task_queue: `vmtest-${Date.now().toString(36)}` } }));
-  return file;
-}
-
-export const CONFIG_FILE = process.env.VMBACKUP_TEST_CONFIG ?? (process.env.VMBACKUP_TEST_CONFIG = testConfigFile());
+// Each test file runs in its own process, with its own task queue.
+export const CONFIG_FILE = writePrivateConfig('test');
 export const config = loadConfig(CONFIG_FILE);
 export const CEPH_CONF = config.ceph.conf;
 export const POOL = config.workloads.vms.pool;

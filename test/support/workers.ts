@@ -1,38 +1,6 @@
-// Real worker processes (workers/backup-host.ts), started and stopped by pid.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { CONFIG_FILE, ROOT } from './stack.ts';
+// Real worker processes on this test file's private task queue.
+import { startWorker as start, type WorkerProcess } from '../../scripts/support/worker-process.ts';
+import { CONFIG_FILE } from './stack.ts';
 
-export interface WorkerProcess {
-  host: string;
-  child: ChildProcess;
-  output: () => string;
-  stop: (signal?: NodeJS.Signals) => Promise<void>;
-}
-
-export async function startWorker(host: string, extraArgs: string[] = []): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workers/backup-host.ts', '--host', host, '--config', CONFIG_FILE, '--log-level', 'WARN', ...extraArgs], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = once(child, 'exit');
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('polling')) {
-    if (child.exitCode !== null) throw new Error(`worker ${host} exited at start:\n${output}`);
-    if (Date.now() > deadline) throw new Error(`worker ${host} did not start within 60 s:\n${output}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return {
-    host,
-    child,
-    output: () => output,
-    async stop(signal = 'SIGTERM') {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      await exited;
-    },
-  };
-}
+export type { WorkerProcess };
+export const startWorker = (host: string, extraArgs: string[] = []) => start(host, CONFIG_FILE, extraArgs);
