@@ -6,7 +6,7 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { expiryTag, KIND_TAGS, periodicTags } from '../lib/backup-tags.ts';
 import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
-import { isNotFound, parseDiff } from './ceph/rbd.ts';
+import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
 import type { EngineStats, EngineVersion } from './engine/engine.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
@@ -18,7 +18,7 @@ export interface DiskRef {
 }
 
 export interface DiskState {
-  sizeBytes: number;
+  sizeBytes?: number | undefined;
   /** This host's snapshots on the image, oldest first. */
   ownSnapshots: string[];
   /** The newest own snapshot that a valid version was made from: the base of an incremental backup. */
@@ -61,20 +61,31 @@ export function createBackupActivities(deps: HostDeps) {
   const pidFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.run, `backup.${d.pool}.${d.image}@${snapshot}.pid`);
 
   return {
-    /** Reads the disk's size, this host's snapshots and the versions made from them. Changes nothing. */
-    async inspectDisk(disk: DiskRef & { vmId: string }): Promise<DiskState> {
-      const sizeBytes = await rbd.imageSize(disk.pool, disk.image);
-      if (sizeBytes === undefined) {
+    /**
+     * Reads this host's snapshots on the disk and the versions made from them,
+     * and the disk's size when asked (a dry run shows it). Changes nothing.
+     */
+    async inspectDisk(disk: DiskRef & { vmId: string; host: string; withSize?: boolean }): Promise<DiskState> {
+      if (disk.host !== host.name) {
+        throw ApplicationFailure.create({
+          type: 'InvalidInputError',
+          nonRetryable: true,
+          message: `a backup for host ${disk.host} reached host ${host.name}'s worker: start it on ${disk.host}'s task queue`,
+        });
+      }
+      let snapshots;
+      try {
+        snapshots = await rbd.listSnapshots(disk.pool, disk.image);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
         throw ApplicationFailure.create({
           type: 'UnknownVmError',
           nonRetryable: true,
           message: `VM ${disk.vmId}: no disk ${disk.pool}/${disk.image} in Ceph. Check the VM id and workloads.vms.pool; nothing was changed.`,
         });
       }
-      const ownSnapshots = (await rbd.listSnapshots(disk.pool, disk.image))
-        .map((s) => s.name)
-        .filter((name) => isOwnSnapshot(name, host.name))
-        .sort();
+      const ownSnapshots = snapshots.map((s) => s.name).filter((name) => isOwnSnapshot(name, host.name)).sort();
+      const sizeBytes = disk.withSize ? await rbd.imageSize(disk.pool, disk.image) : undefined;
       const versions = await engine.listVersions(disk.image);
       for (const snapshot of [...ownSnapshots].reverse()) {
         const made = versions.findLast((v) => v.snapshotName === snapshot && v.valid);
@@ -87,17 +98,15 @@ export function createBackupActivities(deps: HostDeps) {
       return { sizeBytes, ownSnapshots, fullReason };
     },
 
-    /** Creates today's snapshot; a snapshot of that name already there means a retry, and is kept. */
+    /** Creates today's snapshot; one of that name already there means a retry, and is kept. */
     async createSnapshot(input: DiskRef & { snapshot: string }): Promise<{ created: boolean }> {
-      const exists = async () => (await rbd.listSnapshots(input.pool, input.image)).some((s) => s.name === input.snapshot);
-      if (await exists()) return { created: false };
       try {
         await rbd.createSnapshot(input.pool, input.image, input.snapshot);
+        return { created: true };
       } catch (err) {
-        if (await exists()) return { created: false };
+        if (isAlreadyExists(err)) return { created: false };
         throw err;
       }
-      return { created: true };
     },
 
     /**
@@ -109,14 +118,18 @@ export function createBackupActivities(deps: HostDeps) {
       const hintsFile = hintsFileFor(input, input.snapshot);
       const meta = `${hintsFile}.meta`;
       if (existsSync(hintsFile) && existsSync(meta)) return JSON.parse(readFileSync(meta, 'utf8')) as HintsResult;
+      const diff = (from: string | undefined) =>
+        withHeartbeat({ step: 'diff' }, () => rbd.diffJson(input.pool, input.image, input.snapshot, from, { cancelSignal: Context.current().cancellationSignal }));
       let from = input.fromSnapshot;
-      if (from && !(await rbd.listSnapshots(input.pool, input.image)).some((s) => s.name === from)) {
+      let json: string;
+      try {
+        json = await diff(from);
+      } catch (err) {
+        if (!from || !isNotFound(err)) throw err;
         log.warn(`snapshot ${from} is gone; hints will cover the whole disk`);
         from = undefined;
+        json = await diff(from);
       }
-      const json = await withHeartbeat({ step: 'diff' }, () =>
-        rbd.diffJson(input.pool, input.image, input.snapshot, from, { cancelSignal: Context.current().cancellationSignal }),
-      );
       const extents = parseDiff(json);
       const result: HintsResult = {
         hintsFile,
@@ -133,19 +146,30 @@ export function createBackupActivities(deps: HostDeps) {
       return result;
     },
 
-    /** Removes this host's snapshots on the image other than `keep`; protected ones and other hosts' are left alone. */
-    async removeOwnSnapshots(input: DiskRef & { keep: string }): Promise<{ removed: string[] }> {
+    /**
+     * Removes the given snapshots of this host (yesterday's, and any a crashed
+     * run left); a name without this host's suffix is never touched, a
+     * protected snapshot is kept and reported, one already gone is fine.
+     */
+    async removeOwnSnapshots(input: DiskRef & { snapshots: string[] }): Promise<{ removed: string[]; kept: string[] }> {
       const removed: string[] = [];
-      for (const snap of await rbd.listSnapshots(input.pool, input.image)) {
-        if (snap.name === input.keep || snap.protected || !isOwnSnapshot(snap.name, host.name)) continue;
+      const kept: string[] = [];
+      for (const name of input.snapshots) {
+        if (!isOwnSnapshot(name, host.name)) {
+          kept.push(name);
+          continue;
+        }
         try {
-          await rbd.removeSnapshot(input.pool, input.image, snap.name);
-          removed.push(snap.name);
+          await rbd.removeSnapshot(input.pool, input.image, name);
+          removed.push(name);
         } catch (err) {
-          if (!isNotFound(err)) throw err; // gone already: a retry after it was removed
+          if (isNotFound(err)) removed.push(name); // a retry after it was removed
+          else if (isProtected(err)) kept.push(name);
+          else throw err;
         }
       }
-      return { removed };
+      if (kept.length) log.warn(`kept snapshots of ${input.image}: ${kept.join(', ')}`);
+      return { removed, kept };
     },
 
     /**

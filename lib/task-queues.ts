@@ -1,5 +1,7 @@
-// Task queue names. Workflow tasks go to one shared queue (any host may decide);
-// activities that touch a host's backy2 store go to that host's own queue.
+// Task queue names. Fleet-wide workflows (listing, and later the nightly fan-out)
+// run on one shared queue that every host's worker polls; a single disk's
+// operation runs, workflow and activities, on the queue of the host whose
+// backy2 store it uses.
 
 export function hostTaskQueue(base: string, host: string): string {
   return `${base}.host.${host}`;

@@ -5,8 +5,8 @@ import { configReferenceMarkdown } from '../lib/config/reference.ts';
 const file = new URL('../README.md', import.meta.url);
 const readme = readFileSync(file, 'utf8');
 const next = readme.replace(
-  /(<!-- config-reference:start -->\n)[\s\S]*?(\n<!-- config-reference:end -->)/,
-  (_m, start: string, end: string) => `${start}${configReferenceMarkdown()}${end}`,
+  /(<!-- config-reference:start -->)[\s\S]*?(<!-- config-reference:end -->)/,
+  (_m, start: string, end: string) => `${start}\n${configReferenceMarkdown()}\n${end}`,
 );
 writeFileSync(file, next);
 console.log(next === readme ? 'README.md configuration reference is up to date' : 'README.md configuration reference updated');

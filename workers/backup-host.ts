@@ -1,8 +1,8 @@
 // The worker of one backup host: `backup-host.ts --host NAME [--config FILE]`.
 //
-// It polls two queues: the shared workflow queue (any host may run workflow
-// code, so a dead host does not stall decisions) and its own host queue, which
-// carries the activities that must run where this host's backy2 store lives.
+// It polls two queues: the shared queue of fleet-wide workflows, and its own
+// host queue, which carries each single-disk workflow of this host and the
+// activities that must run where this host's backy2 store lives.
 // SIGTERM/SIGINT stop polling, let running activities finish or be cancelled,
 // then exit (the SDK's Runtime installs those signal handlers).
 import { rmSync, writeFileSync } from 'node:fs';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
+    workflowsPath: WORKFLOWS,
     activities: { ...createBackupActivities(deps), ...createVersionActivities(deps) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.

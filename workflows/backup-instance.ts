@@ -7,7 +7,6 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { BackupActivities } from '../activities/backup-activities.ts';
 import { backupSnapshotName, vmDiskImage } from '../lib/naming.ts';
@@ -20,20 +19,24 @@ import {
   type StepProgress,
 } from '../lib/operations/backup.ts';
 import { Outcome } from '../lib/search-attributes.ts';
-import { hostTaskQueue } from '../lib/task-queues.ts';
 import { parseInput } from './parse-input.ts';
 
 export const progressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
 
 const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
 
-/** Activities on `host`'s own queue: its backy2 store and hints files live there. */
-function onHost(host: string) {
-  const taskQueue = hostTaskQueue(workflowInfo().taskQueue, host);
+/**
+ * The host's activities. backupInstance runs on its host's own task queue
+ * (started there by the CLI or a fleet workflow), so its activities go to the
+ * same queue, run where the host's backy2 store lives, and start eagerly on the
+ * worker that completed the workflow task. (inspectDisk refuses to run on
+ * another host's worker, so a start on the wrong queue fails at once.)
+ */
+function hostActivities() {
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE };
-  const short = proxyActivities<BackupActivities>({ taskQueue, startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry });
+  const short = proxyActivities<BackupActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry });
   // The copy can take hours; a dead host is noticed by the missing heartbeat, not the long timeout.
-  const copy = proxyActivities<BackupActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '20s', retry });
+  const copy = proxyActivities<BackupActivities>({ startToCloseTimeout: '24h', heartbeatTimeout: '20s', retry });
   return {
     inspectDisk: short.inspectDisk,
     createSnapshot: short.createSnapshot,
@@ -48,11 +51,11 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   let progress: StepProgress = { step: 'inspect' };
   setHandler(progressQuery, () => progress);
   const startedAt = new Date(); // workflow time: the same on every replay
-  const host = onHost(input.host);
+  const host = hostActivities();
   const disk = { pool: input.pool, image: vmDiskImage(input.vmId) };
   const snapshot = backupSnapshotName(startedAt, input.host);
 
-  const state = await host.inspectDisk({ ...disk, vmId: input.vmId });
+  const state = await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: input.dryRun });
   const plan: BackupPlan = {
     image: disk.image,
     snapshot,
@@ -84,18 +87,14 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   progress = { step: 'diff', detail: plan.baseSnapshot ? `since ${plan.baseSnapshot}` : 'allocated extents' };
   const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
 
-  progress = { step: 'remove-old-snapshots', detail: plan.snapshotsToRemove.join(', ') || 'none' };
-  const { removed } = await host.removeOwnSnapshots({ ...disk, keep: snapshot });
-
-  progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted` };
-  const made = await host.backupSnapshot({
-    ...disk,
-    snapshot,
-    kind: plan.kind,
-    hints,
-    baseUid: plan.baseUid,
-    liveForDays: input.liveForDays,
-  });
+  // Yesterday's snapshot is not needed by the copy (the hints are on disk), so
+  // it goes while backy2 runs rather than before.
+  progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted; removing ${plan.snapshotsToRemove.join(', ') || 'no old snapshot'}` };
+  const [{ removed }, made] = await Promise.all([
+    host.removeOwnSnapshots({ ...disk, snapshots: plan.snapshotsToRemove }),
+    host.backupSnapshot({ ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays }),
+  ]);
+  plan.sizeBytes = made.stats?.sizeBytes;
   if (made.fullReason) {
     plan.kind = made.kind;
     plan.reason = made.fullReason;

@@ -86,5 +86,13 @@ export function parseDiff(json: string): DiffExtent[] {
 }
 
 export function isNotFound(err: unknown): boolean {
-  return err instanceof CommandError && /No such file or directory|\(2\)/.test(err.stderrTail);
+  return err instanceof CommandError && /\(2\) No such file or directory/.test(err.stderrTail);
+}
+
+export function isProtected(err: unknown): boolean {
+  return err instanceof CommandError && /is protected/.test(err.stderrTail);
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof CommandError && /\(17\) File exists/.test(err.stderrTail);
 }

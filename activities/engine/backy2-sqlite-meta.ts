@@ -67,10 +67,11 @@ export class Backy2SqliteMeta {
 
   async stats(uid: string): Promise<EngineStats | undefined> {
     const [row] = await this.query<Record<string, number>>(
-      `SELECT bytes_read, bytes_written, bytes_found_dedup, bytes_sparse, duration_seconds FROM stats WHERE version_uid = '${VersionUid.parse(uid)}'`,
+      `SELECT version_size_bytes, bytes_read, bytes_written, bytes_found_dedup, bytes_sparse, duration_seconds FROM stats WHERE version_uid = '${VersionUid.parse(uid)}'`,
     );
     return (
       row && {
+        sizeBytes: Number(row.version_size_bytes),
         bytesRead: Number(row.bytes_read),
         bytesWritten: Number(row.bytes_written),
         bytesDedup: Number(row.bytes_found_dedup),

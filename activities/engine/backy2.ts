@@ -68,6 +68,7 @@ export class Backy2Engine implements BackupEngine {
     const row = parseMachineTable(stdout).find((r) => r.type === 'statistics' && r.uid === uid);
     if (!row) return undefined;
     return {
+      sizeBytes: Number(row['size bytes']),
       bytesRead: Number(row['bytes read']),
       bytesWritten: Number(row['bytes written']),
       bytesDedup: Number(row['bytes dedup']),

@@ -15,6 +15,7 @@ export interface EngineVersion {
 }
 
 export interface EngineStats {
+  sizeBytes: number;
   bytesRead: number;
   bytesWritten: number;
   bytesDedup: number;

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../lib/errors.ts';
 import { utcDay, VmId } from '../../lib/naming.ts';
 import { type BackupInstanceInput, type BackupResult } from '../../lib/operations/backup.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
+import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
@@ -78,7 +79,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
   if (!attached) {
     try {
       const started = await client.workflow.start<typeof backupInstance>('backupInstance', {
-        taskQueue: ctx.config.temporal.task_queue,
+        taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host.name),
         workflowId,
         args: [input],
         typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project }),

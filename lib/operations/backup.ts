@@ -26,7 +26,8 @@ export const BackupPlan = z.object({
   reason: z.string(),
   baseSnapshot: z.string().optional(),
   baseUid: VersionUid.optional(),
-  sizeBytes: z.number(),
+  /** Known up front only in a dry run; otherwise from the version made. */
+  sizeBytes: z.number().optional(),
   /** This host's snapshots on the image that the run will remove. */
   snapshotsToRemove: z.array(z.string()),
 });

@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { processStartTicks } from '../../activities/exec/orphans.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
+import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { createDisk, exportToFile, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { backy2, config, POOL, sha256File, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
@@ -36,7 +37,7 @@ test('a worker killed while backy2 runs: a fresh worker finishes the backup, dat
   const victim: WorkerProcess = await startWorker(HOST);
   cleanup.push(() => victim.stop('SIGKILL'));
   const handle = await client.workflow.start('backupInstance', {
-    taskQueue: config.temporal.task_queue,
+    taskQueue: hostTaskQueue(config.temporal.task_queue, HOST),
     workflowId: `test-crash/${vm}`,
     args: [{ vmId: vm, pool: POOL, host: HOST }],
     typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: vm, host: HOST }),

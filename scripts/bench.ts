@@ -1,0 +1,168 @@
+// `npm run bench`: the backup workflow against the raw tools, in one run, on a
+// 1 GiB image of random data. Each case runs 3 times (median), the page cache
+// dropped before each. Writes every figure to docs/bench/results.json.
+//
+// Cases (full, then a 5 %-changed incremental):
+//   workflow  backupInstance through Temporal and a real worker (backup1's store)
+//   by hand   the runbook's commands as a plain script would run them, on a
+//             second store (backup2's), so neither case dedups against the other:
+//             `rbd snap create`, `rbd diff`, `backy2 backup -s -r [-f]`, `rbd snap rm`
+//   raw       `rbd export-diff [--from-snap]` of the same snapshot to /dev/null
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execa } from 'execa';
+import { loadConfig } from '../lib/config/load.ts';
+import type { BackupResult } from '../lib/operations/backup.ts';
+import { diskOperationAttributes } from '../lib/search-attributes.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { writePrivateConfig, ROOT } from './support/private-config.ts';
+import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
+import { startWorker } from './support/worker-process.ts';
+
+const RUNS = 3;
+const SIZE = 1024 * MiB;
+const CHANGE = 0.05;
+
+const configFile = writePrivateConfig('bench');
+const config = loadConfig(configFile);
+const pool = config.workloads.vms.pool;
+const [wfHost, handHost] = config.hosts;
+const data = new RbdData(config.ceph.conf, pool);
+const rbd = (...args: string[]) => data.rbd(...args);
+const backy2 = (...args: string[]) => execa(config.engine.bin, ['-c', handHost!.backy2_config, ...args]);
+const log = (text: string) => console.error(`[bench] ${text}`);
+
+async function dropCaches(): Promise<void> {
+  await execa('sync');
+  try {
+    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
+  } catch (err) {
+    log(`could not drop the page cache (${(err as Error).message}); figures include a warm cache`);
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  await dropCaches();
+  const t0 = performance.now();
+  await fn();
+  return (performance.now() - t0) / 1000;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const round = (x: number, digits = 3) => Number(x.toFixed(digits));
+
+async function main(): Promise<void> {
+  const vm = `bench-${Date.now().toString(36)}`;
+  const image = `${vm}_disk`;
+  const hintsDir = join(ROOT, '.stack/bench/hints');
+  mkdirSync(hintsDir, { recursive: true });
+  log(`creating ${image}: ${SIZE / MiB} MiB of random data`);
+  await data.createRandom(image, SIZE);
+
+  const worker = await startWorker(wfHost!.name, configFile);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  let n = 0;
+  const viaWorkflow = async (): Promise<BackupResult> => {
+    const handle = await client.workflow.start('backupInstance', {
+      taskQueue: hostTaskQueue(config.temporal.task_queue, wfHost!.name),
+      workflowId: `bench/${vm}/${++n}`,
+      args: [{ vmId: vm, pool, host: wfHost!.name }],
+      typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: vm, host: wfHost!.name, project: 'bench' }),
+    });
+    return (await handle.result()) as BackupResult;
+  };
+
+  // The plain script's chain: its own snapshots and versions (on backup2's store).
+  let handSnap: string | undefined;
+  let handUid: string | undefined;
+  const byHand = async (): Promise<void> => {
+    const snap = `hand-${++n}`;
+    await rbd('snap', 'create', '--no-progress', `${pool}/${image}@${snap}`);
+    const hints = join(hintsDir, `${snap}.json`);
+    const from = handSnap ? ['--from-snap', handSnap] : ['--whole-object'];
+    writeFileSync(hints, await rbd('diff', ...from, '--format', 'json', `${pool}/${image}@${snap}`));
+    if (handSnap) await rbd('snap', 'rm', '--no-progress', `${pool}/${image}@${handSnap}`);
+    const base = handUid ? ['-f', handUid] : [];
+    const { stdout } = await backy2('backup', '-s', snap, '-r', hints, ...base, `rbd://${pool}/${image}@${snap}`, image);
+    handUid = /New version: ([0-9a-f-]{36})/.exec(stdout)![1];
+    handSnap = snap;
+    rmSync(hints);
+  };
+  const raw = (snap: string, from?: string) =>
+    execa('rbd', ['--conf', config.ceph.conf, 'export-diff', '--no-progress', ...(from ? ['--from-snap', from] : []), `${pool}/${image}@${snap}`, '-'], {
+      stdout: 'ignore',
+    });
+  /** Removes every snapshot so the next backup of each chain is full again. */
+  const resetChains = async () => {
+    await rbd('snap', 'purge', '--no-progress', `${pool}/${image}`);
+    handSnap = undefined;
+    handUid = undefined;
+  };
+
+  const t = { wfFull: [] as number[], handFull: [] as number[], rawFull: [] as number[], wfInc: [] as number[], handInc: [] as number[], rawInc: [] as number[] };
+  const read = { wfFull: [] as number[], wfInc: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    await resetChains();
+    let result!: BackupResult;
+    // Alternate which goes first, so neither always meets the other's leftovers.
+    if (i % 2 === 1) t.handFull.push(await timed(byHand));
+    t.wfFull.push(await timed(async () => (result = await viaWorkflow())));
+    if (result.plan.kind !== 'full') throw new Error(`run ${i}: expected a full backup, got ${result.plan.kind}`);
+    read.wfFull.push(result.bytesRead ?? 0);
+    if (i % 2 === 0) t.handFull.push(await timed(byHand));
+    t.rawFull.push(await timed(() => raw(result.plan.snapshot)));
+    log(`full #${i + 1}: workflow ${t.wfFull.at(-1)!.toFixed(2)} s, by hand ${t.handFull.at(-1)!.toFixed(2)} s, export-diff ${t.rawFull.at(-1)!.toFixed(2)} s`);
+  }
+  const changedBlocks = Math.round((SIZE / BLOCK) * CHANGE);
+  for (let i = 0; i < RUNS; i++) {
+    await data.changeBlocks(image, SIZE, changedBlocks, BLOCK - MiB);
+    let result!: BackupResult;
+    t.wfInc.push(await timed(async () => (result = await viaWorkflow())));
+    if (result.plan.kind !== 'incremental') throw new Error(`run ${i}: expected an incremental backup, got ${result.plan.kind}`);
+    read.wfInc.push(result.bytesRead ?? 0);
+    // The workflow dropped its own base snapshot; the script's previous one holds the same data.
+    t.rawInc.push(await timed(() => raw(result.plan.snapshot, handSnap)));
+    t.handInc.push(await timed(byHand));
+    log(`incremental #${i + 1}: workflow ${t.wfInc.at(-1)!.toFixed(2)} s, by hand ${t.handInc.at(-1)!.toFixed(2)} s, export-diff ${t.rawInc.at(-1)!.toFixed(2)} s`);
+  }
+
+  await worker.stop();
+  await connection.close();
+  await data.remove(image);
+
+  const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<keyof typeof t, number>;
+  const figures = {
+    image_mib: SIZE / MiB,
+    incremental_changed_mib: (changedBlocks * (BLOCK - MiB)) / MiB,
+    runs_per_case: RUNS,
+    full_backup_ratio: round(m.wfFull / m.rawFull),
+    incremental_backup_ratio: round(m.wfInc / m.rawInc),
+    backy2_full_ratio: round(m.handFull / m.rawFull),
+    backy2_incremental_ratio: round(m.handInc / m.rawInc),
+    workflow_overhead_ratio: round(m.wfFull / m.handFull),
+    workflow_incremental_overhead_ratio: round(m.wfInc / m.handInc),
+    workflow_full_seconds: round(m.wfFull),
+    backy2_full_seconds: round(m.handFull),
+    export_diff_full_seconds: round(m.rawFull),
+    workflow_incremental_seconds: round(m.wfInc),
+    backy2_incremental_seconds: round(m.handInc),
+    export_diff_incremental_seconds: round(m.rawInc),
+    workflow_full_bytes_read_mib: round(median(read.wfFull) / MiB, 1),
+    workflow_incremental_bytes_read_mib: round(median(read.wfInc) / MiB, 1),
+  };
+  const file = join(ROOT, 'docs/bench/results.json');
+  mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
+  let previous: Record<string, number> = {};
+  try {
+    previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, number>;
+  } catch {
+    // first run
+  }
+  writeFileSync(file, `${JSON.stringify({ ...previous, ...figures }, null, 2)}\n`);
+  console.log(JSON.stringify(figures, null, 2));
+  log(`written to ${file}`);
+}
+
+await main();
