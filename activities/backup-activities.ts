@@ -212,17 +212,33 @@ export function createBackupActivities(deps: HostDeps) {
       const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays)];
       const bytesTotal = hintsFile ? input.hints.hintedBytes : (await rbd.imageSize(input.pool, input.image)) ?? 0;
 
-      const uid = await withHeartbeat({ step: 'backup', percent: 0, bytesDone: 0, bytesTotal }, (report) =>
-        engine.backup(
-          { name: input.image, source: { pool: input.pool, image: input.image, snapshot: input.snapshot }, hintsFile, baseUid, tags },
-          {
-            pidFile,
-            cancelSignal: Context.current().cancellationSignal,
-            onProgress: ({ percent }) =>
-              report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
-          },
-        ),
-      );
+      const removeHalfMade = async () => {
+        for (const v of await engine.listVersions(input.image)) {
+          if (v.snapshotName === input.snapshot && !v.valid) await engine.remove(v.uid);
+        }
+      };
+      let uid: string;
+      try {
+        uid = await withHeartbeat({ step: 'backup', percent: 0, bytesDone: 0, bytesTotal }, (report) =>
+          engine.backup(
+            { name: input.image, source: { pool: input.pool, image: input.image, snapshot: input.snapshot }, hintsFile, baseUid, tags },
+            {
+              pidFile,
+              cancelSignal: Context.current().cancellationSignal,
+              onProgress: ({ percent }) =>
+                report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
+            },
+          ),
+        );
+      } catch (err) {
+        // A cancelled copy leaves nothing behind: backy2 has been killed, its
+        // half-made version goes too. (A failed one is cleaned by the retry.)
+        if (Context.current().cancellationSignal.aborted) {
+          log.warn(`backup of ${input.image}@${input.snapshot} cancelled; removing the half-made version`);
+          await removeHalfMade();
+        }
+        throw err;
+      }
       rmSync(input.hints.hintsFile, { force: true });
       rmSync(`${input.hints.hintsFile}.meta`, { force: true });
       return { uid, kind, tags, stats: await engine.stats(uid), adopted: false, fullReason };

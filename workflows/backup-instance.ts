@@ -2,6 +2,7 @@
 // The workflow only decides; every step runs as an activity on the backup host
 // whose backy2 store keeps the versions.
 import {
+  ActivityCancellationType,
   defineQuery,
   log,
   proxyActivities,
@@ -36,7 +37,13 @@ function hostActivities() {
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE };
   const short = proxyActivities<BackupActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry });
   // The copy can take hours; a dead host is noticed by the missing heartbeat, not the long timeout.
-  const copy = proxyActivities<BackupActivities>({ startToCloseTimeout: '24h', heartbeatTimeout: '20s', retry });
+  // On cancellation the workflow waits for the copy to stop and clean up, so the history shows it done.
+  const copy = proxyActivities<BackupActivities>({
+    startToCloseTimeout: '24h',
+    heartbeatTimeout: '20s',
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   return {
     inspectDisk: short.inspectDisk,
     createSnapshot: short.createSnapshot,

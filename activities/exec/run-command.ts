@@ -62,6 +62,9 @@ export async function runCommand(file: string, args: readonly string[], options:
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
   if (result.failed) {
+    // Cancelled by its owner (a cancelled Temporal activity): surface the owner's reason, so the
+    // activity ends as cancelled rather than as a failed command.
+    if (result.isCanceled && options.cancelSignal?.reason instanceof Error) throw options.cancelSignal.reason;
     const tail = tailLines(stderr || stdout, 8);
     const why = result.isCanceled
       ? 'cancelled'
