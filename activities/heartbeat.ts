@@ -14,11 +14,11 @@ export async function withHeartbeat<T>(first: HeartbeatProgress, work: (report: 
   const ctx = Context.current();
   let latest = first;
   ctx.heartbeat(latest);
-  const timer = setInterval(() => ctx.heartbeat(latest), 2_000);
+  const timer = setInterval(() => ctx.heartbeat(latest), 1_000);
   try {
+    // Progress lines can come hundreds of times a second; only the timer sends them on.
     return await work((p) => {
       latest = p;
-      ctx.heartbeat(latest);
     });
   } finally {
     clearInterval(timer);

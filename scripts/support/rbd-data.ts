@@ -55,7 +55,9 @@ export class RbdData {
   /** Overwrites `count` pieces of `length` bytes, each in a different 4 MiB block, spread over the disk; returns the bytes changed. */
   async changeBlocks(image: string, size: number, count: number, length = MiB): Promise<number> {
     const stride = Math.floor(size / BLOCK / count);
-    const extents = Array.from({ length: count }, (_, i) => ({ offset: i * stride * BLOCK + 512 * 1024, data: randomBytes(length) }));
+    // A piece smaller than a block sits inside it, off its start; a whole block is aligned.
+    const inset = length < BLOCK ? Math.min(512 * 1024, BLOCK - length) : 0;
+    const extents = Array.from({ length: count }, (_, i) => ({ offset: i * stride * BLOCK + inset, data: randomBytes(length) }));
     await this.writeExtents(image, size, extents);
     return count * length;
   }
