@@ -6,11 +6,14 @@ import type { LoadedConfig } from '../lib/config/load.ts';
 import { Rbd } from './ceph/rbd.ts';
 import { Backy2Engine } from './engine/backy2.ts';
 import type { BackupEngine } from './engine/engine.ts';
+import type { ComputeDriver } from './compute/compute-driver.ts';
+import { createComputeDriver } from './compute/create.ts';
 
 export interface HostDeps {
   host: HostConfig;
   rbd: Rbd;
   engine: BackupEngine;
+  compute: ComputeDriver;
   /** Folders under the host's state_dir. */
   paths: { hints: string; run: string };
 }
@@ -23,6 +26,7 @@ export function createHostDeps(config: LoadedConfig, host: HostConfig): HostDeps
     host,
     rbd: new Rbd({ conf: config.ceph.conf, bin: config.ceph.rbd_bin, id: config.ceph.id, log: logCommand }),
     engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: logCommand }),
+    compute: createComputeDriver(config.compute),
     paths: { hints: join(host.state_dir, 'hints'), run: join(host.state_dir, 'run') },
   };
 }

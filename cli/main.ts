@@ -2,9 +2,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, InvalidInputError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerRestore } from './commands/restore.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -23,6 +24,7 @@ changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.
 
 registerBackup(program);
 registerLs(program);
+registerRestore(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -38,7 +40,7 @@ function report(err: unknown): number {
   if (err instanceof WorkflowFailedError) {
     const cause = rootCause(err);
     console.error(`error: ${err.message}: ${cause.message}`);
-    return cause instanceof ApplicationFailure && cause.type === 'UnknownVmError'
+    return cause instanceof ApplicationFailure && (cause.type === 'UnknownVmError' || cause.type === 'UnknownVersionError')
       ? EXIT.notFound
       : cause instanceof ApplicationFailure && cause.type === 'InvalidInputError'
         ? EXIT.invalidInput
@@ -48,7 +50,7 @@ function report(err: unknown): number {
   console.error(`error: ${message}`);
   if (err instanceof VmbackupError && err.hint) console.error(`hint: ${err.hint}`);
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.invalidInput;
-  if (err instanceof UnknownVmError) return EXIT.notFound;
+  if (err instanceof UnknownVmError || err instanceof UnknownVersionError) return EXIT.notFound;
   if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
   return EXIT.failed;
 }

@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createBackupActivities } from '../activities/backup-activities.ts';
 import { createHostDeps } from '../activities/host-deps.ts';
+import { createRestoreActivities } from '../activities/restore-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     workflowsPath: WORKFLOWS,
-    activities: { ...createBackupActivities(deps), ...createVersionActivities(deps) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -1,3 +1,4 @@
 // Every workflow the workers run. Workers load this file as `workflowsPath`.
 export { backupInstance } from './backup-instance.ts';
 export { listBackups } from './list-backups.ts';
+export { restoreInstance } from './restore-instance.ts';

@@ -69,6 +69,23 @@ export class Rbd {
     await this.run(['snap', 'rm', '--no-progress', Rbd.spec(pool, image, snapshot)]);
   }
 
+  /** Clients that have the image open (a running VM is one). */
+  async watchers(pool: string, image: string): Promise<string[]> {
+    const { stdout } = await this.run(['status', '--format', 'json', Rbd.spec(pool, image)]);
+    const parsed = JSON.parse(stdout || '{}') as { watchers?: Array<{ address: string }> };
+    return (parsed.watchers ?? []).map((w) => w.address);
+  }
+
+  /** Renames an image (with its snapshots), within its pool. */
+  async rename(pool: string, from: string, to: string): Promise<void> {
+    await this.run(['rename', Rbd.spec(pool, from), Rbd.spec(pool, to)]);
+  }
+
+  /** Removes an image that has no snapshots. */
+  async removeImage(pool: string, image: string): Promise<void> {
+    await this.run(['rm', '--no-progress', Rbd.spec(pool, image)]);
+  }
+
   /**
    * Changed extents of `snapshot` since `fromSnapshot` (all allocated extents
    * when omitted), as the one-line JSON that backy2 takes as hints.

@@ -1,16 +1,13 @@
 // `vmbackup ls VM`: every version of a VM's disk on every backup host, newest first.
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { expiryFromTags } from '../../lib/backup-tags.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { vmDiskImage, VmId } from '../../lib/naming.ts';
-import { Operation, VmId as VmIdKey } from '../../lib/search-attributes.ts';
-import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import type { HostVersions, listBackups } from '../../workflows/list-backups.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
+import { fetchVersions } from '../versions.ts';
 
 export function registerLs(program: Command): void {
   program
@@ -30,25 +27,8 @@ export function registerLs(program: Command): void {
 async function runLs(ctx: CliContext, vm: string): Promise<void> {
   const vmId = VmId.safeParse(vm);
   if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}`);
-  const client = await ctx.temporal();
-  const hosts = ctx.config.hosts.map((h) => h.name);
-  const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
-  const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
-    taskQueue: ctx.config.temporal.task_queue,
-    workflowId: `ls/${vmId.data}/${randomUUID()}`,
-    args: [{ name: vmDiskImage(vmId.data), hosts: hosts.filter((h) => live.has(h)) }],
-    typedSearchAttributes: [
-      { key: Operation, value: 'list' },
-      { key: VmIdKey, value: vmId.data },
-    ],
-  });
-  const rows = perHost
-    .flatMap((h: HostVersions) => h.versions.map((v) => ({ host: h.host, ...v, expires: expiryFromTags(v.tags) })))
-    .sort((a, b) => b.date.localeCompare(a.date));
-  const unreachable = [
-    ...hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: 'no worker is polling its task queue' })),
-    ...perHost.filter((h) => h.error),
-  ];
+  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, vmDiskImage(vmId.data));
+  const rows = versions.map((v) => ({ ...v, expires: expiryFromTags(v.tags) }));
   if (ctx.output === 'json') {
     console.log(JSON.stringify({ vm: vmId.data, versions: rows, errors: unreachable.map((h) => ({ host: h.host, error: h.error })) }, null, 2));
   } else if (rows.length === 0) {

@@ -40,6 +40,23 @@ export const EngineSchema = z.strictObject({
   bin: FilePath.default('backy2').describe('the backy2 executable'),
 });
 
+export const ComputeSchema = z.strictObject({
+  driver: z
+    .enum(['none', 'openstack'])
+    .default('none')
+    .describe('how a restore stops and starts VMs: `openstack`, or `none` (the operator states the VM is off)'),
+  openstack_bin: FilePath.default('openstack').describe('the `openstack` executable'),
+  openstack_env: z
+    .record(z.string().regex(/^OS_[A-Z0-9_]+$/, 'an OS_* variable name'), z.string())
+    .default({})
+    .describe('OS_* environment for the `openstack` CLI (OS_AUTH_URL, OS_USERNAME, OS_CLOUD, …)'),
+  wait_seconds: z.int().min(1).default(300).describe('how long a restore waits for a VM to stop or start'),
+});
+
+export const RestoreSchema = z.strictObject({
+  keep_aside_days: z.int().min(0).default(3).describe('days the image a restore replaced is kept (renamed) before purge may remove it'),
+});
+
 export const HostSchema = z.strictObject({
   name: HostName.describe('backup host name; suffix of every snapshot it makes'),
   backy2_config: FilePath.describe("this host's backy2 config file (its own metadata and data store)"),
@@ -57,6 +74,8 @@ export const ConfigSchema = z
     temporal: TemporalSchema.prefault({}).describe('where the Temporal service is'),
     ceph: CephSchema.prefault({}).describe('how to reach the Ceph cluster'),
     engine: EngineSchema.prefault({}).describe('the backup engine'),
+    compute: ComputeSchema.prefault({}).describe('the compute service, for restores'),
+    restore: RestoreSchema.prefault({}).describe('restore behaviour'),
     hosts: z.array(HostSchema).min(1, 'at least one backup host').describe('the backup hosts'),
     workloads: z
       .strictObject({
@@ -77,3 +96,4 @@ export const ConfigSchema = z
 export type Config = z.infer<typeof ConfigSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
+export type ComputeConfig = z.infer<typeof ComputeSchema>;

@@ -1,0 +1,169 @@
+// `vmbackup restore VM`: rolls a VM's disk back to a backup version, in place,
+// as a restoreInstance workflow on the backup host that holds the version.
+import { createInterface } from 'node:readline/promises';
+import type { Client } from '@temporalio/client';
+import type { Command } from 'commander';
+import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
+import { VersionUid, vmDiskImage, VmId } from '../../lib/naming.ts';
+import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
+import { diskOperationAttributes } from '../../lib/search-attributes.ts';
+import { hostTaskQueue } from '../../lib/task-queues.ts';
+import { workflowUrl } from '../../lib/temporal/connection.ts';
+import type { restoreInstance } from '../../workflows/restore-instance.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
+import { renderTable } from '../output/table.ts';
+import { fetchVersions, type HostVersion } from '../versions.ts';
+import { followProgress } from '../watch-progress.ts';
+
+interface RestoreOptions {
+  version?: string;
+  at?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+}
+
+/** Another operation on the same VM is running: it must finish first. */
+export class DiskBusyError extends VmbackupError {}
+
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description("roll a VM's disk back to a backup version (stop VM, move the disk aside, restore, start VM)")
+    .argument('<vm>', 'VM id (the disk is <pool>/<vm>_disk)')
+    .option('--version <uid>', 'the version to restore (see `vmbackup ls VM`)')
+    .option('--at <date>', 'the newest valid version made at or before this date (YYYY-mm-dd or an ISO time, UTC)')
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('-n, --dry-run', 'print the plan, change nothing')
+    .addHelpText(
+      'after',
+      `
+Without --version or --at, the newest valid version is restored. The current
+disk is renamed to <image>.vmbackup-aside-<time> (never deleted) and kept for
+restore.keep_aside_days. If any step fails for good, the original disk is put
+back and the VM started again.
+
+Examples:
+  vmbackup restore 3f1c… --at 2026-11-20 --dry-run
+  vmbackup restore 3f1c… --version 2ac24c4a-e316-11ea-939c-b02628295df0 --yes`,
+    )
+    .action(async (vm: string, options: RestoreOptions, command: Command) => {
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await runRestore(ctx, vm, options);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+/** Parses --at: a day means the end of that day (UTC). */
+function parseAt(at: string): Date {
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(at);
+  const d = new Date(day ? `${at}T23:59:59.999Z` : at);
+  if (Number.isNaN(d.getTime())) throw new InvalidInputError(`--at '${at}' is not a date: expected YYYY-mm-dd or an ISO time`);
+  return d;
+}
+
+export function chooseVersion(vmId: string, image: string, all: HostVersion[], options: RestoreOptions): HostVersion {
+  if (options.version !== undefined && options.at !== undefined) throw new InvalidInputError('give --version or --at, not both');
+  const own = all.filter((v) => v.name === image);
+  if (options.version !== undefined) {
+    const uid = VersionUid.safeParse(options.version);
+    if (!uid.success) throw new InvalidInputError(`--version '${options.version}' is not a version uid: expected ${uid.error.issues[0]?.message}`);
+    const found = all.find((v) => v.uid === uid.data);
+    if (!found) throw new UnknownVersionError(`no version ${uid.data} on any backup host`, `List the versions with \`vmbackup ls ${vmId}\`.`);
+    if (found.name !== image) throw new InvalidInputError(`version ${uid.data} is a backup of ${found.name}, not of VM ${vmId} (${image}); nothing was changed`);
+    if (!found.valid) throw new InvalidInputError(`version ${uid.data} is not valid (a failed or unfinished backup); pick another`);
+    return found;
+  }
+  const valid = own.filter((v) => v.valid);
+  if (valid.length === 0) throw new UnknownVersionError(`VM ${vmId} has no valid backup on any backup host`);
+  if (options.at === undefined) return valid[0]!;
+  const at = parseAt(options.at);
+  const chosen = valid.find((v) => new Date(v.date) <= at);
+  if (!chosen) {
+    throw new UnknownVersionError(`VM ${vmId} has no valid backup at or before ${at.toISOString()}; the oldest is from ${formatDate(valid.at(-1)!.date)}`);
+  }
+  return chosen;
+}
+
+/** Refuses while a backup or another restore of the same VM runs: they must never interleave. */
+async function assertDiskIdle(client: Client, vmId: string): Promise<void> {
+  for await (const wf of client.workflow.list({ query: `VmId = "${vmId}" AND ExecutionStatus = "Running" AND Operation IN ("backup", "restore")` })) {
+    throw new DiskBusyError(`VM ${vmId} has a running operation: ${wf.workflowId}`, 'Wait for it to finish (or cancel it in the Web UI), then restore.');
+  }
+}
+
+async function confirm(vmId: string, plan: string[]): Promise<void> {
+  console.error(`This will:\n${plan.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
+  if (!process.stdin.isTTY) throw new InvalidInputError('not a terminal: pass --yes to restore without a prompt');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const answer = await rl.question(`Type the VM id (${vmId}) to go ahead: `);
+  rl.close();
+  if (answer.trim() !== vmId) throw new InvalidInputError('not confirmed; nothing was changed');
+}
+
+async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions): Promise<void> {
+  const vmId = VmId.safeParse(vm);
+  if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
+  const image = vmDiskImage(vmId.data);
+  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, undefined);
+  for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
+  if (!versions.some((v) => v.name === image) && options.version === undefined) {
+    throw new UnknownVersionError(`VM ${vmId.data} has no backup on any backup host`, 'Check the VM id with `vmbackup ls`.');
+  }
+  const version = chooseVersion(vmId.data, image, versions, options);
+  const client = await ctx.temporal();
+  if (!options.dryRun) await assertDiskIdle(client, vmId.data);
+
+  const input: RestoreInstanceInput = {
+    vmId: vmId.data,
+    pool: ctx.config.workloads.vms.pool,
+    image,
+    host: version.host,
+    versionUid: version.uid,
+    manageServer: ctx.config.compute.driver !== 'none',
+    waitSeconds: ctx.config.compute.wait_seconds,
+    dryRun: true,
+  };
+  const start = (dryRun: boolean) =>
+    client.workflow.start<typeof restoreInstance>('restoreInstance', {
+      taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
+      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId.data}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
+      args: [{ ...input, dryRun }],
+      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host }),
+    });
+
+  // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
+  const plan = await (await start(true)).result();
+  if (options.dryRun) return printResult(ctx, plan, undefined);
+  if (!options.yes) await confirm(vmId.data, plan.plan);
+
+  const handle = await start(false);
+  const url = workflowUrl(ctx.config.temporal, handle.workflowId);
+  if (ctx.output === 'table') console.error(`started restore of VM ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
+  const result = await followProgress(handle, ctx.output === 'table');
+  printResult(ctx, result, url);
+}
+
+function printResult(ctx: CliContext, r: RestoreResult, url: string | undefined): void {
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ ...r, url }, null, 2));
+    return;
+  }
+  if (r.dryRun) {
+    console.log(`Restore of VM ${r.vmId} to version ${r.versionUid} (${formatDate(r.versionDate)}, ${formatBytes(r.sizeBytes)}) from ${r.host} would:`);
+    r.plan.forEach((step, i) => console.log(`  ${i + 1}. ${step}`));
+    return;
+  }
+  const rows: Array<[string, string]> = [
+    ['vm', r.vmId],
+    ['version', `${r.versionUid} (${formatDate(r.versionDate)})`],
+    ['disk', `${r.image}, ${formatBytes(r.sizeBytes)}`],
+    ['original kept as', r.asideImage ?? '-'],
+    ['vm stopped / started', `${r.serverStopped ? 'yes' : 'no'} / ${r.serverStarted ? 'yes' : 'no'}`],
+    ['took', formatDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt))],
+  ];
+  console.log(renderTable(rows, [{ header: 'RESTORED', value: (row) => row[0] }, { header: r.image, value: (row) => row[1] }]));
+}

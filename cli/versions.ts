@@ -1,0 +1,40 @@
+// Versions of every backup host's store, asked through the listBackups workflow
+// (each host answers from its own store). Hosts with no worker are skipped and
+// reported, not waited for.
+import { randomUUID } from 'node:crypto';
+import type { EngineVersion } from '../activities/engine/engine.ts';
+import { Operation, VmId as VmIdKey } from '../lib/search-attributes.ts';
+import { hostsWithWorkers } from '../lib/temporal/pollers.ts';
+import type { listBackups } from '../workflows/list-backups.ts';
+import type { CliContext } from './context.ts';
+
+export type HostVersion = EngineVersion & { host: string };
+
+export interface FetchedVersions {
+  versions: HostVersion[];
+  /** Hosts that did not answer, and why. */
+  unreachable: Array<{ host: string; error: string }>;
+}
+
+/** Versions named `name` (all versions when undefined), newest first. */
+export async function fetchVersions(ctx: CliContext, vmId: string, name: string | undefined): Promise<FetchedVersions> {
+  const client = await ctx.temporal();
+  const hosts = ctx.config.hosts.map((h) => h.name);
+  const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
+  const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
+    taskQueue: ctx.config.temporal.task_queue,
+    workflowId: `ls/${vmId}/${randomUUID()}`,
+    args: [{ name, hosts: hosts.filter((h) => live.has(h)) }],
+    typedSearchAttributes: [
+      { key: Operation, value: 'list' },
+      { key: VmIdKey, value: vmId },
+    ],
+  });
+  return {
+    versions: perHost.flatMap((h) => h.versions.map((v) => ({ host: h.host, ...v }))).sort((a, b) => b.date.localeCompare(a.date)),
+    unreachable: [
+      ...hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: 'no worker is polling its task queue' })),
+      ...perHost.filter((h) => h.error).map((h) => ({ host: h.host, error: h.error! })),
+    ],
+  };
+}

@@ -1,0 +1,47 @@
+// Input and result of the `restoreInstance` workflow (an in-place rollback of
+// one VM disk to a backup version).
+import { z } from 'zod';
+import { HostName, ImageName, PoolName, VersionUid, VmId } from '../naming.ts';
+
+export const RestoreInstanceInput = z.strictObject({
+  vmId: VmId,
+  pool: PoolName,
+  /** The disk image to roll back: `<vm>_disk` for a VM. */
+  image: ImageName,
+  /** The backup host whose store holds the version; the workflow runs on its queue. */
+  host: HostName,
+  versionUid: VersionUid,
+  /** Stop and start the VM through the compute driver; false when it has none (disk only). */
+  manageServer: z.boolean().default(true),
+  /** Seconds to wait for the VM to stop or start. */
+  waitSeconds: z.int().min(1).default(300),
+  dryRun: z.boolean().default(false),
+});
+export type RestoreInstanceInput = z.input<typeof RestoreInstanceInput>;
+
+export const RestoreStep = z.enum(['check', 'stop', 'watchers', 'move-aside', 'restore', 'start', 'done', 'compensate']);
+
+export const RestoreResult = z.object({
+  vmId: z.string(),
+  image: z.string(),
+  host: z.string(),
+  versionUid: z.string(),
+  versionDate: z.string(),
+  snapshotName: z.string(),
+  sizeBytes: z.number(),
+  dryRun: z.boolean(),
+  /** What the run did or, in a dry run, would do, in order. */
+  plan: z.array(z.string()),
+  /** The image the restore replaced, renamed and kept for `keep_aside_days`. */
+  asideImage: z.string().optional(),
+  serverStopped: z.boolean(),
+  serverStarted: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+});
+export type RestoreResult = z.infer<typeof RestoreResult>;
+
+/** Name of the image a restore moves aside: `<image>.vmbackup-aside-<YYYYmmddTHHMMSS>`. */
+export function asideImageName(image: string, at: Date): string {
+  return `${image}.vmbackup-aside-${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
+}

@@ -1,0 +1,122 @@
+// restoreInstance: roll one VM disk back to a backup version, in place.
+// stop the VM → no watchers left → move the current image aside (rename, never
+// delete) → backy2 restore → start the VM. When a step fails for good, the
+// steps already done are undone newest first (saga), and the workflow fails
+// with what happened: the original image is back and the VM runs again.
+import { ActivityCancellationType, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { RestoreActivities } from '../activities/restore-activities.ts';
+import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
+import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
+import { parseInput } from './parse-input.ts';
+
+export const restoreProgressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
+
+const NON_RETRYABLE = ['UnknownVmError', 'UnknownVersionError', 'InvalidInputError'];
+
+function restoreActivities() {
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
+  const short = proxyActivities<RestoreActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '30s', retry });
+  // A VM shutting down may hold its image for a while yet: about two minutes of retries.
+  const watchers = proxyActivities<RestoreActivities>({ startToCloseTimeout: '1m', retry: { ...retry, maximumAttempts: 10, maximumInterval: '20s' } });
+  const copy = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: '24h',
+    heartbeatTimeout: '20s',
+    retry: { ...retry, maximumAttempts: 3 },
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
+  return { ...pick(short), checkNoWatchers: watchers.checkNoWatchers, restoreVersion: copy.restoreVersion };
+}
+
+function pick(a: RestoreActivities) {
+  return {
+    checkRestore: a.checkRestore,
+    stopServer: a.stopServer,
+    startServer: a.startServer,
+    moveAside: a.moveAside,
+    moveBack: a.moveBack,
+    removeRestored: a.removeRestored,
+  };
+}
+
+export async function restoreInstance(raw: RestoreInstanceInput): Promise<RestoreResult> {
+  const input = parseInput(InputSchema, raw);
+  let progress: StepProgress = { step: 'check' };
+  setHandler(restoreProgressQuery, () => progress);
+  const act = restoreActivities();
+  const startedAt = new Date();
+  const disk = { pool: input.pool, image: input.image };
+  const aside = asideImageName(input.image, startedAt);
+  const server = { vmId: input.vmId, waitSeconds: input.waitSeconds };
+
+  const check = await act.checkRestore({ ...disk, vmId: input.vmId, versionUid: input.versionUid, aside, host: input.host });
+  const plan = [
+    input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `VM ${input.vmId}: no compute driver; the operator states it is stopped`,
+    `check nobody has ${disk.pool}/${disk.image} open`,
+    check.imageExists ? `rename ${disk.pool}/${disk.image} to ${aside} (kept, not deleted)` : `${disk.pool}/${disk.image} does not exist: nothing to move aside`,
+    `backy2 restore ${input.versionUid} (${check.snapshotName}, ${check.versionDate}) into ${disk.pool}/${disk.image}`,
+    input.manageServer ? `start VM ${input.vmId} and wait until it is ACTIVE` : 'leave the VM to the operator',
+  ];
+  const result = (extra: Partial<RestoreResult>): RestoreResult => ({
+    vmId: input.vmId,
+    image: input.image,
+    host: input.host,
+    versionUid: input.versionUid,
+    versionDate: check.versionDate,
+    snapshotName: check.snapshotName,
+    sizeBytes: check.sizeBytes,
+    dryRun: input.dryRun,
+    plan,
+    serverStopped: false,
+    serverStarted: false,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    ...extra,
+  });
+  if (input.dryRun) return result({});
+
+  const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  let serverStopped = false;
+  try {
+    if (input.manageServer) {
+      progress = { step: 'stop', detail: input.vmId };
+      serverStopped = (await act.stopServer(server)).wasRunning;
+      if (serverStopped) undo.push({ what: `start VM ${input.vmId}`, run: () => act.startServer(server) });
+    }
+    progress = { step: 'watchers', detail: `${disk.pool}/${disk.image}` };
+    if (check.imageExists) await act.checkNoWatchers(disk);
+
+    let asideImage: string | undefined;
+    if (check.imageExists) {
+      progress = { step: 'move-aside', detail: aside };
+      await act.moveAside({ ...disk, aside });
+      asideImage = aside;
+      undo.push({ what: `move ${aside} back to ${disk.image}`, run: () => act.moveBack({ ...disk, aside }) });
+      undo.push({ what: `remove the half-restored ${disk.image}`, run: () => act.removeRestored({ ...disk, aside }) });
+    }
+
+    progress = { step: 'restore', detail: `${input.versionUid} → ${disk.pool}/${disk.image}` };
+    await act.restoreVersion({ ...disk, versionUid: input.versionUid, aside, sizeBytes: check.sizeBytes });
+    // Restored: the original stays aside (kept keep_aside_days); only the VM's start is left to undo.
+    undo.splice(serverStopped ? 1 : 0);
+
+    let serverStarted = false;
+    if (input.manageServer && serverStopped) {
+      progress = { step: 'start', detail: input.vmId };
+      await act.startServer(server);
+      serverStarted = true;
+    }
+    progress = { step: 'done' };
+    return result({ asideImage, serverStopped, serverStarted });
+  } catch (err) {
+    progress = { step: 'compensate', detail: (err as Error).message };
+    for (const step of undo.reverse()) {
+      try {
+        log.warn(`compensating: ${step.what}`);
+        await step.run();
+      } catch (undoErr) {
+        log.error(`compensation step failed: ${step.what}`, { error: (undoErr as Error).message });
+      }
+    }
+    throw err;
+  }
+}
