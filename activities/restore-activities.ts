@@ -19,7 +19,6 @@ export interface VersionCheck {
   snapshotName: string;
   sizeBytes: number;
   imageExists: boolean;
-  asideExists: boolean;
 }
 
 export function createRestoreActivities(deps: HostDeps) {
@@ -69,7 +68,6 @@ export function createRestoreActivities(deps: HostDeps) {
         snapshotName: version.snapshotName,
         sizeBytes: version.sizeBytes,
         imageExists: await exists(input.pool, input.image),
-        asideExists: await exists(input.pool, input.aside),
       };
     },
 
@@ -100,8 +98,13 @@ export function createRestoreActivities(deps: HostDeps) {
 
     /** Renames the current image aside (never deletes it); done already when only the aside name exists. */
     async moveAside(input: ImageRef & { aside: string }): Promise<void> {
-      if (!(await exists(input.pool, input.image)) && (await exists(input.pool, input.aside))) return;
-      await rbd.rename(input.pool, input.image, input.aside);
+      try {
+        await rbd.rename(input.pool, input.image, input.aside);
+      } catch (err) {
+        // Gone from its name but there under the aside name: an earlier attempt did it.
+        if (isNotFound(err) && (await exists(input.pool, input.aside))) return;
+        throw err;
+      }
     },
 
     /** Undo of moveAside: puts the original back under its name. */

@@ -2,12 +2,13 @@
 // 1 GiB image of random data. Each case runs 3 times (median), the page cache
 // dropped before each. Writes every figure to docs/bench/results.json.
 //
-// Cases (full, then a 5 %-changed incremental):
+// Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
 //   by hand   the runbook's commands as a plain script would run them, on a
 //             second store (backup2's), so neither case dedups against the other:
 //             `rbd snap create`, `rbd diff`, `backy2 backup -s -r [-f]`, `rbd snap rm`
 //   raw       `rbd export-diff [--from-snap]` of the same snapshot to /dev/null
+//   restore   restoreInstance (in place) vs `backy2 restore -s` by hand vs `rbd import` of the same bytes
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -129,6 +130,33 @@ async function main(): Promise<void> {
     log(`incremental #${i + 1}: workflow ${t.wfInc.at(-1)!.toFixed(2)} s, by hand ${t.handInc.at(-1)!.toFixed(2)} s, export-diff ${t.rawInc.at(-1)!.toFixed(2)} s`);
   }
 
+  // Restore: the workflow's newest version back into the pool (in place, the
+  // current image moved aside), backy2 by hand into a new image, and `rbd import`
+  // of the same bytes from a file.
+  const lastWf = (await client.workflow.getHandle(`bench/${vm}/${n - 1}`).result()) as BackupResult;
+  const bytesFile = join(ROOT, '.stack/bench/restore-source.img');
+  await rbd('export', '--no-progress', `${pool}/${image}@${lastWf.plan.snapshot}`, bytesFile);
+  const restoreT = { wf: [] as number[], hand: [] as number[], raw: [] as number[] };
+  for (let i = 0; i < RUNS; i++) {
+    const handle = await client.workflow.start('restoreInstance', {
+      taskQueue: hostTaskQueue(config.temporal.task_queue, wfHost!.name),
+      workflowId: `bench-restore/${vm}/${i}`,
+      args: [{ vmId: vm, pool, image, host: wfHost!.name, versionUid: lastWf.versionUid!, manageServer: false }],
+      typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: vm, host: wfHost!.name, project: 'bench' }),
+    });
+    let aside = '';
+    restoreT.wf.push(await timed(async () => (aside = ((await handle.result()) as { asideImage: string }).asideImage)));
+    await data.remove(aside);
+    const handTarget = `${image}-hand${i}`;
+    restoreT.hand.push(await timed(() => backy2('restore', '-s', handUid!, `rbd://${pool}/${handTarget}`)));
+    await data.remove(handTarget);
+    const rawTarget = `${image}-raw${i}`;
+    restoreT.raw.push(await timed(() => rbd('import', '--no-progress', bytesFile, `${pool}/${rawTarget}`)));
+    await data.remove(rawTarget);
+    log(`restore #${i + 1}: workflow ${restoreT.wf.at(-1)!.toFixed(2)} s, backy2 by hand ${restoreT.hand.at(-1)!.toFixed(2)} s, rbd import ${restoreT.raw.at(-1)!.toFixed(2)} s`);
+  }
+  rmSync(bytesFile);
+
   await worker.stop();
   await connection.close();
   await data.remove(image);
@@ -150,6 +178,12 @@ async function main(): Promise<void> {
     workflow_incremental_seconds: round(m.wfInc),
     backy2_incremental_seconds: round(m.handInc),
     export_diff_incremental_seconds: round(m.rawInc),
+    restore_ratio: round(median(restoreT.wf) / median(restoreT.raw)),
+    backy2_restore_ratio: round(median(restoreT.hand) / median(restoreT.raw)),
+    restore_overhead_ratio: round(median(restoreT.wf) / median(restoreT.hand)),
+    restore_workflow_seconds: round(median(restoreT.wf)),
+    restore_backy2_seconds: round(median(restoreT.hand)),
+    restore_rbd_import_seconds: round(median(restoreT.raw)),
     workflow_full_bytes_read_mib: round(median(read.wfFull) / MiB, 1),
     workflow_incremental_bytes_read_mib: round(median(read.wfInc) / MiB, 1),
   };

@@ -1,8 +1,6 @@
 // Cancelling a backup while backy2 copies: the child is killed, its half-made
 // version removed, and the next backup of the disk runs as if nothing happened.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
@@ -14,6 +12,7 @@ import { vmbackupJson } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { backy2, config, POOL, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
+import { waitForChildPid } from '../support/run-files.ts';
 import { startWorker } from '../support/workers.ts';
 
 const HOST = 'backup1';
@@ -37,15 +36,7 @@ test('a cancelled backup kills backy2 and leaves no half-made version; the next 
     args: [{ vmId: vm, pool: POOL, host: HOST }],
     typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: vm, host: HOST }),
   });
-  const runDir = join(config.hosts.find((h) => h.name === HOST)!.state_dir, 'run');
-  let pidFile: string | undefined;
-  for (let i = 0; i < 600 && !pidFile; i++) {
-    const name = existsSync(runDir) ? readdirSync(runDir).find((f) => f.startsWith(`backup.${POOL}.${image}@`)) : undefined;
-    pidFile = name && join(runDir, name);
-    if (!pidFile) await sleep(100);
-  }
-  assert.ok(pidFile, 'backy2 started');
-  const pid = Number(readFileSync(pidFile, 'utf8').split(/\s+/)[0]);
+  const pid = await waitForChildPid(HOST, `backup.${POOL}.${image}@`);
   await sleep(1000);
   await handle.cancel();
   await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && /cancel/i.test(String(err.cause?.message ?? err.cause)));

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
+import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { vmbackup, vmbackupJson } from '../support/cli.ts';
@@ -79,7 +80,7 @@ describe('restoreInstance', () => {
     const d = await diskWithTwoBackups('fail');
     // Lose one block of the first version from the store, as a damaged backup disk would.
     const host = config.hosts[0]!;
-    const db = join(host.state_dir, '..', '..', 'backy2', host.name, 'backy.sqlite');
+    const db = sqliteMetaPath(host.backy2_config)!;
     const { stdout: blob } = await execa('sqlite3', [db, `SELECT uid FROM blocks WHERE version_uid = '${d.first.versionUid}' AND uid IS NOT NULL LIMIT 1`]);
     const { stdout: file } = await execa('find', [join(db, '..', 'data'), '-name', `${blob.trim()}*`]);
     assert.ok(file.trim() && existsSync(file.trim()), 'found a block of the version in the store');

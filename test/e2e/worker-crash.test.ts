@@ -3,7 +3,7 @@
 // it. A fresh worker must finish the same workflow: one valid version, data
 // identical, no leaked snapshot, the orphan stopped rather than racing the retry.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -16,6 +16,7 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { createDisk, exportToFile, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { backy2, config, POOL, sha256File, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
+import { waitForChildPid } from '../support/run-files.ts';
 import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
 const HOST = 'backup1';
@@ -44,15 +45,8 @@ test('a worker killed while backy2 runs: a fresh worker finishes the backup, dat
   });
 
   // The activity records backy2's pid while it runs; wait for it to be copying.
-  const runDir = join(config.hosts.find((h) => h.name === HOST)!.state_dir, 'run');
-  let file: string | undefined;
-  for (let i = 0; i < 600 && !file; i++) {
-    file = findPidFile(runDir, image);
-    if (!file) await sleep(100);
-  }
-  assert.ok(file, 'backy2 started');
+  const orphan = await waitForChildPid(HOST, `backup.${POOL}.${image}@`);
   await sleep(1500);
-  const orphan = Number(readFileSync(file, 'utf8').split(/\s+/)[0]);
   assert.ok(processStartTicks(orphan), 'backy2 is still running when the host dies');
   process.kill(orphan, 'SIGSTOP'); // hung, holding its half-made version
   await victim.stop('SIGKILL');
@@ -86,10 +80,3 @@ test('a worker killed while backy2 runs: a fresh worker finishes the backup, dat
   await backy2(HOST, 'restore', result.versionUid!, `file://${restored}`);
   assert.equal(await sha256File(restored), await sha256File(snapFile), 'restore is byte-identical to the snapshot');
 });
-
-function findPidFile(runDir: string, image: string): string | undefined {
-  if (!existsSync(runDir)) return undefined;
-  const prefix = `backup.${POOL}.${image}@`;
-  const name = readdirSync(runDir).find((f) => f.startsWith(prefix) && f.endsWith('.pid'));
-  return name && join(runDir, name);
-}

@@ -77,6 +77,8 @@ export interface FakeOpenstackSeed {
   networks?: FakeNetwork[];
   /** How long an os-stop / os-start / create takes to show; 0: at once. */
   powerDelayMs?: number;
+  /** Leave Cinder out of the catalog, as on a cloud whose disks are all Nova's. */
+  withoutVolumeService?: boolean;
 }
 
 export interface FakeOpenstack {
@@ -173,7 +175,7 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
         const project = authenticate(req.body, projects);
         const token = randomUUID().replaceAll('-', '');
         tokens.set(token, project.id);
-        return { status: 201, headers: { 'X-Subject-Token': token }, body: { token: tokenBody(base, project) } };
+        return { status: 201, headers: { 'X-Subject-Token': token }, body: { token: tokenBody(base, project, !seed.withoutVolumeService) } };
       },
     ],
     // Nova 2.1
@@ -195,10 +197,10 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
             (status === null || s.status === status.toUpperCase()),
         );
         const detailed = req.params[0] !== undefined;
-        return { body: { servers: list.map((s) => (detailed ? serverBody(base, s, fake) : { id: s.id, name: s.name, links: serverLinks(base, s) })) } };
+        return { body: { servers: list.map((s) => (detailed ? serverBody(base, s) : { id: s.id, name: s.name, links: serverLinks(base, s) })) } };
       },
     ],
-    ['GET', /^\/compute\/v2\.1\/servers\/([^/]+)$/, (req) => ({ body: { server: serverBody(base, server(req.params[0]!), fake) } })],
+    ['GET', /^\/compute\/v2\.1\/servers\/([^/]+)$/, (req) => ({ body: { server: serverBody(base, server(req.params[0]!)) } })],
     [
       'POST',
       /^\/compute\/v2\.1\/servers\/([^/]+)\/action$/,
@@ -330,7 +332,7 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
   }
 
   const http = createServer((req, res) => {
-    void handle(req, res);
+    handle(req, res).catch(() => res.destroy());
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -442,7 +444,7 @@ function authenticate(body: Json, projects: Map<string, FakeProject>): FakeProje
   return project;
 }
 
-function tokenBody(base: string, project: FakeProject): Json {
+function tokenBody(base: string, project: FakeProject, withVolume: boolean): Json {
   const now = new Date();
   const endpoint = (type: string, name: string, url: string) => ({
     id: `svc-${type}`,
@@ -462,8 +464,9 @@ function tokenBody(base: string, project: FakeProject): Json {
     catalog: [
       endpoint('identity', 'keystone', `${base}/identity`),
       endpoint('compute', 'nova', `${base}/compute/v2.1`),
-      endpoint('volumev3', 'cinderv3', `${base}/volume/v3/${project.id}`),
-      endpoint('block-storage', 'cinder', `${base}/volume/v3/${project.id}`),
+      ...(withVolume
+        ? [endpoint('volumev3', 'cinderv3', `${base}/volume/v3/${project.id}`), endpoint('block-storage', 'cinder', `${base}/volume/v3/${project.id}`)]
+        : []),
       endpoint('image', 'glance', `${base}/image`),
       endpoint('network', 'neutron', `${base}/network`),
     ],
@@ -505,7 +508,7 @@ function serverLinks(base: string, s: FakeServer): Json[] {
   ];
 }
 
-function serverBody(base: string, s: FakeServer, fake: FakeOpenstack): Json {
+function serverBody(base: string, s: FakeServer): Json {
   let mac = 0;
   const addresses = Object.fromEntries(
     Object.entries(s.networks).map(([net, addrs]) => [
