@@ -26,7 +26,7 @@ export function createHostDeps(config: LoadedConfig, host: HostConfig): HostDeps
     host,
     rbd: new Rbd({ conf: config.ceph.conf, bin: config.ceph.rbd_bin, id: config.ceph.id, log: logCommand }),
     engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: logCommand }),
-    compute: createComputeDriver(config.compute),
+    compute: createComputeDriver(config.compute, logCommand),
     paths: { hints: join(host.state_dir, 'hints'), run: join(host.state_dir, 'run') },
   };
 }

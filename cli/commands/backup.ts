@@ -10,6 +10,7 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
+import { assertDiskIdle } from './restore.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { followProgress } from '../watch-progress.ts';
@@ -73,6 +74,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
       : `backup/${vmId.data}/${utcDay(now)}`;
 
   const client = await ctx.temporal();
+  if (!options.dryRun) await assertDiskIdle(client, vmId.data, ['restore']);
   let handle = client.workflow.getHandle<typeof backupInstance>(workflowId);
   let runId = await existingRun(handle);
   const attached = runId !== undefined;

@@ -88,10 +88,11 @@ export function chooseVersion(vmId: string, image: string, all: HostVersion[], o
   return chosen;
 }
 
-/** Refuses while a backup or another restore of the same VM runs: they must never interleave. */
-async function assertDiskIdle(client: Client, vmId: string): Promise<void> {
-  for await (const wf of client.workflow.list({ query: `VmId = "${vmId}" AND ExecutionStatus = "Running" AND Operation IN ("backup", "restore")` })) {
-    throw new DiskBusyError(`VM ${vmId} has a running operation: ${wf.workflowId}`, 'Wait for it to finish (or cancel it in the Web UI), then restore.');
+/** Refuses while an operation of `operations` on the same VM runs: a backup and a restore never interleave. */
+export async function assertDiskIdle(client: Client, vmId: string, operations: string[]): Promise<void> {
+  const ops = operations.map((o) => `"${o}"`).join(', ');
+  for await (const wf of client.workflow.list({ query: `VmId = "${vmId}" AND ExecutionStatus = "Running" AND Operation IN (${ops})` })) {
+    throw new DiskBusyError(`VM ${vmId} has a running operation: ${wf.workflowId}`, 'Wait for it to finish (or cancel it in the Web UI), then try again.');
   }
 }
 
@@ -115,7 +116,7 @@ async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions):
   }
   const version = chooseVersion(vmId.data, image, versions, options);
   const client = await ctx.temporal();
-  if (!options.dryRun) await assertDiskIdle(client, vmId.data);
+  if (!options.dryRun) await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
 
   const input: RestoreInstanceInput = {
     vmId: vmId.data,

@@ -9,7 +9,12 @@ export interface CliRun {
 }
 
 export async function vmbackup(...args: string[]): Promise<CliRun> {
-  const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', CONFIG_FILE, ...args], { cwd: ROOT, reject: false });
+  return vmbackupWith(CONFIG_FILE, ...args);
+}
+
+/** The CLI with another config file (a test that needs other settings). */
+export async function vmbackupWith(configFile: string, ...args: string[]): Promise<CliRun> {
+  const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, ...args], { cwd: ROOT, reject: false });
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
