@@ -10,7 +10,7 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
-import { assertDiskIdle } from './restore.ts';
+import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { followProgress } from '../watch-progress.ts';

@@ -1,9 +1,8 @@
 // `vmbackup restore VM`: rolls a VM's disk back to a backup version, in place,
 // as a restoreInstance workflow on the backup host that holds the version.
 import { createInterface } from 'node:readline/promises';
-import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
-import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
+import { InvalidInputError, UnknownVersionError } from '../../lib/errors.ts';
 import { VersionUid, vmDiskImage, VmId } from '../../lib/naming.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
@@ -11,6 +10,7 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
+import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions, type HostVersion } from '../versions.ts';
@@ -22,9 +22,6 @@ interface RestoreOptions {
   yes?: boolean;
   dryRun?: boolean;
 }
-
-/** Another operation on the same VM is running: it must finish first. */
-export class DiskBusyError extends VmbackupError {}
 
 export function registerRestore(program: Command): void {
   program
@@ -86,14 +83,6 @@ export function chooseVersion(vmId: string, image: string, all: HostVersion[], o
     throw new UnknownVersionError(`VM ${vmId} has no valid backup at or before ${at.toISOString()}; the oldest is from ${formatDate(valid.at(-1)!.date)}`);
   }
   return chosen;
-}
-
-/** Refuses while an operation of `operations` on the same VM runs: a backup and a restore never interleave. */
-export async function assertDiskIdle(client: Client, vmId: string, operations: string[]): Promise<void> {
-  const ops = operations.map((o) => `"${o}"`).join(', ');
-  for await (const wf of client.workflow.list({ query: `VmId = "${vmId}" AND ExecutionStatus = "Running" AND Operation IN (${ops})` })) {
-    throw new DiskBusyError(`VM ${vmId} has a running operation: ${wf.workflowId}`, 'Wait for it to finish (or cancel it in the Web UI), then try again.');
-  }
 }
 
 async function confirm(vmId: string, plan: string[]): Promise<void> {
