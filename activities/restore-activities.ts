@@ -44,6 +44,12 @@ export function createRestoreActivities(deps: HostDeps) {
   }
 
   return {
+    /** The servers of a project, from the compute service (for a mass restore). */
+    async listProjectServers(input: { project: string }): Promise<Array<{ id: string; name: string }>> {
+      const servers = await compute.listServers();
+      return servers.filter((s) => s.projectId === input.project).map((s) => ({ id: s.id, name: s.name }));
+    },
+
     /** The version exists on this host, is valid and belongs to this disk; reads the disk's state. Changes nothing. */
     async checkRestore(input: ImageRef & { vmId: string; versionUid: string; aside: string; host: string }): Promise<VersionCheck> {
       if (input.host !== host.name) {

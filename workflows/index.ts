@@ -2,3 +2,4 @@
 export { backupInstance } from './backup-instance.ts';
 export { listBackups } from './list-backups.ts';
 export { restoreInstance } from './restore-instance.ts';
+export { restoreProject } from './restore-project.ts';

@@ -2,13 +2,16 @@
 // as a restoreInstance workflow on the backup host that holds the version.
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { InvalidInputError, UnknownVersionError } from '../../lib/errors.ts';
+import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
 import { VersionUid, vmDiskImage, VmId } from '../../lib/naming.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
-import { diskOperationAttributes } from '../../lib/search-attributes.ts';
+import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
+import { diskOperationAttributes, Operation, Project as ProjectKey } from '../../lib/search-attributes.ts';
+import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
+import type { restoreProject } from '../../workflows/restore-project.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
@@ -21,13 +24,17 @@ interface RestoreOptions {
   at?: string;
   yes?: boolean;
   dryRun?: boolean;
+  project?: string;
+  parallel?: string;
 }
 
 export function registerRestore(program: Command): void {
   program
     .command('restore')
     .description("roll a VM's disk back to a backup version (stop VM, move the disk aside, restore, start VM)")
-    .argument('<vm>', 'VM id (the disk is <pool>/<vm>_disk)')
+    .argument('[vm]', 'VM id (the disk is <pool>/<vm>_disk)')
+    .option('--project <name>', 'mass restore: every VM of this project (needs compute.driver: openstack)')
+    .option('--parallel <n>', 'mass restore: VMs restored at once', '2')
     .option('--version <uid>', 'the version to restore (see `vmbackup ls VM`)')
     .option('--at <date>', 'the newest valid version made at or before this date (YYYY-mm-dd or an ISO time, UTC)')
     .option('-y, --yes', 'do not ask for confirmation')
@@ -40,14 +47,21 @@ disk is renamed to <image>.vmbackup-aside-<time> (never deleted) and kept for
 restore.keep_aside_days. If any step fails for good, the original disk is put
 back and the VM started again.
 
+With --project, every VM of the project (from the compute service) goes back
+to its newest valid version at or before --at, --parallel at a time; one VM's
+failure does not stop the others, and the summary names it.
+
 Examples:
   vmbackup restore 3f1c… --at 2026-11-20 --dry-run
+  vmbackup restore --project tools --at 2026-11-20 --yes
   vmbackup restore 3f1c… --version 2ac24c4a-e316-11ea-939c-b02628295df0 --yes`,
     )
-    .action(async (vm: string, options: RestoreOptions, command: Command) => {
+    .action(async (vm: string | undefined, options: RestoreOptions, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        await runRestore(ctx, vm, options);
+        if ((vm === undefined) === (options.project === undefined)) throw new InvalidInputError('give a VM id or --project, not both and not neither');
+        if (options.project !== undefined) await runProjectRestore(ctx, options.project, options);
+        else await runRestore(ctx, vm!, options);
       } finally {
         await ctx.close();
       }
@@ -85,13 +99,13 @@ export function chooseVersion(vmId: string, image: string, all: HostVersion[], o
   return chosen;
 }
 
-async function confirm(vmId: string, plan: string[]): Promise<void> {
+async function confirm(label: string, expected: string, plan: string[]): Promise<void> {
   console.error(`This will:\n${plan.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
   if (!process.stdin.isTTY) throw new InvalidInputError('not a terminal: pass --yes to restore without a prompt');
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Type the VM id (${vmId}) to go ahead: `);
+  const answer = await rl.question(`Type ${label} (${expected}) to go ahead: `);
   rl.close();
-  if (answer.trim() !== vmId) throw new InvalidInputError('not confirmed; nothing was changed');
+  if (answer.trim() !== expected) throw new InvalidInputError('not confirmed; nothing was changed');
 }
 
 async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions): Promise<void> {
@@ -128,7 +142,7 @@ async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions):
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
   if (options.dryRun) return printResult(ctx, plan, undefined);
-  if (!options.yes) await confirm(vmId.data, plan.plan);
+  if (!options.yes) await confirm('the VM id', vmId.data, plan.plan);
 
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
@@ -156,4 +170,60 @@ function printResult(ctx: CliContext, r: RestoreResult, url: string | undefined)
     ['took', formatDuration(Date.parse(r.finishedAt) - Date.parse(r.startedAt))],
   ];
   console.log(renderTable(rows, [{ header: 'RESTORED', value: (row) => row[0] }, { header: r.image, value: (row) => row[1] }]));
+}
+
+async function runProjectRestore(ctx: CliContext, project: string, options: RestoreOptions): Promise<void> {
+  if (options.version !== undefined) throw new InvalidInputError('--version names one VM\'s version; with --project use --at');
+  if (ctx.config.compute.driver !== 'openstack') {
+    throw new InvalidInputError('a mass restore lists the project\'s VMs through the compute service: set compute.driver: openstack');
+  }
+  const concurrency = Number(options.parallel ?? '2');
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 32) throw new InvalidInputError(`--parallel '${options.parallel}' must be a whole number from 1 to 32`);
+  const at = options.at === undefined ? undefined : parseAt(options.at).toISOString();
+  const client = await ctx.temporal();
+  const hosts = ctx.config.hosts.map((h) => h.name);
+  const live = [...(await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts))];
+  if (live.length === 0) throw new VmbackupError('no backup host has a running worker', 'Start the workers (scripts/workers.sh start, or the backup-host service).');
+  for (const h of hosts.filter((x) => !live.includes(x))) console.error(`warning: host ${h} has no worker; its versions are not considered`);
+  const input: RestoreProjectInput = { project, pool: ctx.config.workloads.vms.pool, hosts: live, at, concurrency, waitSeconds: ctx.config.compute.wait_seconds };
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  const run = (dryRun: boolean) =>
+    client.workflow.execute<typeof restoreProject>('restoreProject', {
+      taskQueue: ctx.config.temporal.task_queue,
+      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/project/${project}/${stamp}`,
+      args: [{ ...input, dryRun }],
+      typedSearchAttributes: [
+        { key: Operation, value: dryRun ? 'plan' : 'restore' },
+        { key: ProjectKey, value: project },
+      ],
+    });
+  const plan = await run(true);
+  if (plan.planned.length === 0) throw new UnknownVersionError(`project ${project} has no VMs in the compute service`);
+  if (options.dryRun || !options.yes) printProjectResult(ctx, plan);
+  if (options.dryRun) return;
+  if (!options.yes) await confirm('the project name', project, [`restore ${plan.planned.filter((p) => p.versionUid).length} VMs of ${project}, ${concurrency} at a time, each as above`]);
+  if (ctx.output === 'table') console.error(`restoring project ${project}: workflow restore/project/${project}/${stamp}\nhistory: ${workflowUrl(ctx.config.temporal, `restore/project/${project}/${stamp}`)}`);
+  const result = await run(false);
+  printProjectResult(ctx, result);
+  if (result.failed.length) process.exitCode = 1;
+}
+
+function printProjectResult(ctx: CliContext, r: RestoreProjectResult): void {
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify(r, null, 2));
+    return;
+  }
+  const outcome = (vmId: string) =>
+    r.dryRun ? (r.failed.find((f) => f.vmId === vmId)?.error ?? 'would restore') : r.restored.some((x) => x.vmId === vmId) ? 'restored' : `FAILED: ${r.failed.find((f) => f.vmId === vmId)?.error ?? '?'}`;
+  console.log(
+    renderTable(r.planned, [
+      { header: 'VM', value: (p) => p.vmId },
+      { header: 'NAME', value: (p) => p.name },
+      { header: 'VERSION', value: (p) => p.versionUid },
+      { header: 'DATE', value: (p) => p.versionDate && formatDate(p.versionDate) },
+      { header: 'HOST', value: (p) => p.host },
+      { header: 'OUTCOME', value: (p) => outcome(p.vmId) },
+    ]),
+  );
+  if (!r.dryRun) console.log(`\n${r.restored.length} restored, ${r.failed.length} failed, of ${r.planned.length} VMs in project ${r.project}`);
 }

@@ -1,0 +1,94 @@
+// restoreProject: mass restore. Every VM of a project goes back to its newest
+// valid version at or before a date, each in its own child restoreInstance on
+// the host that holds the version, a few at a time. One VM's failure (its own
+// restore compensates) never stops the others; the result sums them up.
+import { executeChild, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { RestoreActivities } from '../activities/restore-activities.ts';
+import { vmDiskImage } from '../lib/naming.ts';
+import {
+  pickVersion,
+  type ProjectRestoreItem,
+  type RestoreProjectInput,
+  RestoreProjectInput as InputSchema,
+  type RestoreProjectResult,
+} from '../lib/operations/restore-project.ts';
+import { BackupHost, Operation, Project, VmId, Workload } from '../lib/search-attributes.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { listBackups } from './list-backups.ts';
+import { parseInput } from './parse-input.ts';
+import { restoreInstance } from './restore-instance.ts';
+
+export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreProjectResult> {
+  const input = parseInput(InputSchema, raw);
+  const base = workflowInfo().taskQueue;
+  const { listProjectServers } = proxyActivities<RestoreActivities>({
+    taskQueue: hostTaskQueue(base, input.hosts[0]!),
+    startToCloseTimeout: '5m',
+    retry: { maximumAttempts: 5 },
+  });
+  const servers = await listProjectServers({ project: input.project });
+  const perHost = await executeChild(listBackups, {
+    workflowId: `${workflowInfo().workflowId}/versions`,
+    args: [{ hosts: input.hosts }],
+    typedSearchAttributes: [{ key: Operation, value: 'list' }],
+  });
+  const versions = perHost.flatMap((h) => h.versions.map((v) => ({ ...v, host: h.host })));
+
+  const planned: ProjectRestoreItem[] = servers.map((server) => {
+    const chosen = pickVersion(
+      versions.filter((v) => v.name === vmDiskImage(server.id)),
+      input.at,
+    );
+    return { vmId: server.id, name: server.name, host: chosen?.host, versionUid: chosen?.uid, versionDate: chosen?.date };
+  });
+  const result: RestoreProjectResult = { project: input.project, dryRun: input.dryRun, planned, restored: [], failed: [] };
+  for (const item of planned.filter((p) => !p.versionUid)) {
+    result.failed.push({ ...item, error: input.at ? `no valid backup at or before ${input.at}` : 'no valid backup' });
+  }
+  if (input.dryRun) return result;
+
+  // A fixed number of lanes, each taking the next VM: bounded concurrency, deterministic order.
+  const queue = planned.filter((p) => p.versionUid);
+  const lane = async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      try {
+        await executeChild(restoreInstance, {
+          workflowId: `restore/${item.vmId}/${workflowInfo().workflowId.split('/').at(-1)}`,
+          taskQueue: hostTaskQueue(base, item.host!),
+          args: [
+            {
+              vmId: item.vmId,
+              pool: input.pool,
+              image: vmDiskImage(item.vmId),
+              host: item.host!,
+              versionUid: item.versionUid!,
+              manageServer: true,
+              waitSeconds: input.waitSeconds,
+            },
+          ],
+          typedSearchAttributes: [
+            { key: Operation, value: 'restore' },
+            { key: VmId, value: item.vmId },
+            { key: BackupHost, value: item.host! },
+            { key: Project, value: input.project },
+            { key: Workload, value: 'vms' },
+          ],
+        });
+        result.restored.push(item);
+      } catch (err) {
+        const message = rootMessage(err);
+        log.warn(`restore of ${item.vmId} failed`, { error: message });
+        result.failed.push({ ...item, error: message });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: input.concurrency }, lane));
+  return result;
+}
+
+/** The innermost message of a child failure (ChildWorkflowFailure → ActivityFailure → the real error). */
+function rootMessage(err: unknown): string {
+  let e = err as Error;
+  while (e.cause instanceof Error) e = e.cause;
+  return e.message;
+}
