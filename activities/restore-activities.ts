@@ -125,10 +125,18 @@ export function createRestoreActivities(deps: HostDeps) {
       await reapOrphan(pidFileFor(input), (m) => log.warn(m));
       if (!(await exists(input.pool, input.aside))) throw new Error(`refusing to remove ${input.pool}/${input.image}: the original is not under ${input.aside}`);
       try {
+        await rbd.purgeSnapshots(input.pool, input.image); // e.g. the `snap` a Glance restore made
         await rbd.removeImage(input.pool, input.image);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
+    },
+
+    /** Glance reads an image through its protected snapshot `snap`: create it and protect it, unless already so. */
+    async protectGlanceSnapshot(input: ImageRef): Promise<void> {
+      const snap = (await rbd.listSnapshots(input.pool, input.image)).find((s) => s.name === 'snap');
+      if (!snap) await rbd.createSnapshot(input.pool, input.image, 'snap');
+      if (!snap?.protected) await rbd.protectSnapshot(input.pool, input.image, 'snap');
     },
 
     /**

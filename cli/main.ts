@@ -6,6 +6,7 @@ import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, Vm
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerRestore } from './commands/restore.ts';
+import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -25,6 +26,8 @@ changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.
 registerBackup(program);
 registerLs(program);
 registerRestore(program);
+registerRestoreImage(program);
+registerRestoreVolume(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -42,6 +42,14 @@ export function vmDiskImage(vmId: string): string {
   return `${vmId}_disk`;
 }
 
+export const Workload = z.enum(['vms', 'volumes', 'images']);
+export type Workload = z.infer<typeof Workload>;
+
+/** The RBD image of an OpenStack object: `<vm>_disk` (Nova), `volume-<id>` (Cinder), `<id>` (Glance). */
+export function workloadImage(workload: Workload, id: string): string {
+  return workload === 'vms' ? vmDiskImage(id) : workload === 'volumes' ? `volume-${id}` : id;
+}
+
 const SNAPSHOT_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})_([a-z0-9-]+)$/;
 
 /**

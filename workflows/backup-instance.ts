@@ -59,7 +59,7 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   setHandler(progressQuery, () => progress);
   const startedAt = new Date(); // workflow time: the same on every replay
   const host = hostActivities();
-  const disk = { pool: input.pool, image: vmDiskImage(input.vmId) };
+  const disk = { pool: input.pool, image: input.image ?? vmDiskImage(input.vmId) };
   const snapshot = backupSnapshotName(startedAt, input.host);
 
   const state = await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: input.dryRun });

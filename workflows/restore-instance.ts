@@ -33,6 +33,7 @@ function pick(a: RestoreActivities) {
     stopServer: a.stopServer,
     startServer: a.startServer,
     moveAside: a.moveAside,
+    protectGlanceSnapshot: a.protectGlanceSnapshot,
     moveBack: a.moveBack,
     removeRestored: a.removeRestored,
   };
@@ -54,6 +55,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     `check nobody has ${disk.pool}/${disk.image} open`,
     check.imageExists ? `rename ${disk.pool}/${disk.image} to ${aside} (kept, not deleted)` : `${disk.pool}/${disk.image} does not exist: nothing to move aside`,
     `backy2 restore ${input.versionUid} (${check.snapshotName}, ${check.versionDate}) into ${disk.pool}/${disk.image}`,
+    ...(input.glanceSnapshot ? [`create and protect ${disk.pool}/${disk.image}@snap for Glance`] : []),
     input.manageServer ? `start VM ${input.vmId} and wait until it is ACTIVE` : 'leave the VM to the operator',
   ];
   const result = (extra: Partial<RestoreResult>): RestoreResult => ({
@@ -96,6 +98,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
 
     progress = { step: 'restore', detail: `${input.versionUid} → ${disk.pool}/${disk.image}` };
     await act.restoreVersion({ ...disk, versionUid: input.versionUid, aside, sizeBytes: check.sizeBytes });
+    if (input.glanceSnapshot) await act.protectGlanceSnapshot(disk);
     // Restored: the original stays aside (kept keep_aside_days); only the VM's start is left to undo.
     undo.splice(serverStopped ? 1 : 0);
 

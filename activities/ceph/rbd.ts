@@ -69,6 +69,18 @@ export class Rbd {
     await this.run(['snap', 'rm', '--no-progress', Rbd.spec(pool, image, snapshot)]);
   }
 
+  async protectSnapshot(pool: string, image: string, snapshot: string): Promise<void> {
+    await this.run(['snap', 'protect', Rbd.spec(pool, image, snapshot)]);
+  }
+
+  /** Removes every snapshot of an image, unprotecting protected ones first. */
+  async purgeSnapshots(pool: string, image: string): Promise<void> {
+    for (const snap of await this.listSnapshots(pool, image)) {
+      if (snap.protected) await this.run(['snap', 'unprotect', Rbd.spec(pool, image, snap.name)]);
+    }
+    await this.run(['snap', 'purge', '--no-progress', Rbd.spec(pool, image)]);
+  }
+
   /** Clients that have the image open (a running VM is one). */
   async watchers(pool: string, image: string): Promise<string[]> {
     const { stdout } = await this.run(['status', '--format', 'json', Rbd.spec(pool, image)]);

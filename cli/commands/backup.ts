@@ -1,9 +1,9 @@
 // `vmbackup backup VM`: starts (or attaches to) today's backupInstance workflow.
 import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { utcDay, VmId } from '../../lib/naming.ts';
+import { utcDay, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
 import { type BackupInstanceInput, type BackupResult } from '../../lib/operations/backup.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
@@ -16,6 +16,7 @@ import { renderTable } from '../output/table.ts';
 import { followProgress } from '../watch-progress.ts';
 
 interface BackupOptions {
+  workload?: string;
   host?: string;
   project?: string;
   wait?: boolean;
@@ -28,6 +29,7 @@ export function registerBackup(program: Command): void {
     .command('backup')
     .description("back up one VM's disk (incremental when an earlier backup allows it)")
     .argument('<vm>', 'VM id (the disk is <pool>/<vm>_disk)')
+    .addOption(new Option('--workload <kind>', 'what the id names: a VM (its root disk), a Cinder volume or a Glance image').choices(['vms', 'volumes', 'images']).default('vms'))
     .option('--host <name>', 'backup host whose store keeps the version (default: the first in the config)')
     .option('--project <name>', 'project of the VM, recorded for search')
     .option('-w, --wait', 'wait for the result, showing progress')
@@ -57,21 +59,28 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
   const vmId = VmId.safeParse(vm);
   if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
   const host = hostConfig(ctx.config, options.host ?? ctx.config.hosts[0]!.name);
+  const workload = (options.workload ?? 'vms') as Workload;
+  const workloadConfig = ctx.config.workloads[workload];
+  if (!workloadConfig) throw new InvalidInputError(`${ctx.config.source}: workloads.${workload} is not configured`);
   const input: BackupInstanceInput = {
     vmId: vmId.data,
-    pool: ctx.config.workloads.vms.pool,
+    workload,
+    image: workloadImage(workload, vmId.data),
+    pool: workloadConfig.pool,
     host: host.name,
     project: options.project,
-    liveForDays: ctx.config.workloads.vms.live_for_days,
+    liveForDays: workloadConfig.live_for_days,
     dryRun: Boolean(options.dryRun),
   };
   const now = new Date();
   const stamp = now.toISOString().slice(0, 19).replaceAll(':', '');
+  // VM disks keep the plain `backup/<vm>/<day>`; volumes and images say which they are.
+  const subject = workload === 'vms' ? vmId.data : `${workload}/${vmId.data}`;
   const workflowId = options.dryRun
-    ? `backup-plan/${vmId.data}/${stamp}`
+    ? `backup-plan/${subject}/${stamp}`
     : options.again
-      ? `backup/${vmId.data}/${utcDay(now)}/${stamp}`
-      : `backup/${vmId.data}/${utcDay(now)}`;
+      ? `backup/${subject}/${utcDay(now)}/${stamp}`
+      : `backup/${subject}/${utcDay(now)}`;
 
   const client = await ctx.temporal();
   if (!options.dryRun) await assertDiskIdle(client, vmId.data, ['restore']);
@@ -84,7 +93,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
         taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host.name),
         workflowId,
         args: [input],
-        typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project }),
+        typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: vmId.data, host: host.name, project: options.project, workload }),
         // Two operators starting the same VM's backup at once still get one run:
         // the later start joins the running one; only a failed run may be redone.
         workflowIdConflictPolicy: 'USE_EXISTING',
@@ -131,7 +140,7 @@ function printResult(ctx: CliContext, r: BackupResult, meta: { workflowId: strin
   }
   const rows: Array<[string, string]> = r.dryRun
     ? [
-        ['would back up', `${ctx.config.workloads.vms.pool}/${r.plan.image}@${r.plan.snapshot}`],
+        ['would back up', `${r.plan.image}@${r.plan.snapshot}`],
         ['kind', `${r.plan.kind} (${r.plan.reason})`],
         ['disk size', formatBytes(r.plan.sizeBytes)],
         ['would remove snapshots', r.plan.snapshotsToRemove.join(', ') || 'none'],

@@ -1,8 +1,8 @@
 // `vmbackup ls VM`: every version of a VM's disk on every backup host, newest first.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { expiryFromTags } from '../../lib/backup-tags.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { vmDiskImage, VmId } from '../../lib/naming.ts';
+import { VmId, type Workload, workloadImage } from '../../lib/naming.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
@@ -13,21 +13,22 @@ export function registerLs(program: Command): void {
   program
     .command('ls')
     .description("list the backup versions of a VM's disk on every backup host, newest first")
-    .argument('<vm>', 'VM id')
-    .action(async (vm: string, _options: unknown, command: Command) => {
+    .argument('<vm>', 'VM id (or a volume or image id with --workload)')
+    .addOption(new Option('--workload <kind>', 'what the id names').choices(['vms', 'volumes', 'images']).default('vms'))
+    .action(async (vm: string, options: { workload: Workload }, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        await runLs(ctx, vm);
+        await runLs(ctx, vm, options.workload);
       } finally {
         await ctx.close();
       }
     });
 }
 
-async function runLs(ctx: CliContext, vm: string): Promise<void> {
+async function runLs(ctx: CliContext, vm: string, workload: Workload): Promise<void> {
   const vmId = VmId.safeParse(vm);
   if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}`);
-  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, vmDiskImage(vmId.data));
+  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, workloadImage(workload, vmId.data));
   const rows = versions.map((v) => ({ ...v, expires: expiryFromTags(v.tags) }));
   if (ctx.output === 'json') {
     console.log(JSON.stringify({ vm: vmId.data, versions: rows, errors: unreachable.map((h) => ({ host: h.host, error: h.error })) }, null, 2));

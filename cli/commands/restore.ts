@@ -3,7 +3,7 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
-import { VersionUid, vmDiskImage, VmId } from '../../lib/naming.ts';
+import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
 import { diskOperationAttributes, Operation, Project as ProjectKey } from '../../lib/search-attributes.ts';
@@ -108,26 +108,43 @@ async function confirm(label: string, expected: string, plan: string[]): Promise
   if (answer.trim() !== expected) throw new InvalidInputError('not confirmed; nothing was changed');
 }
 
-async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions): Promise<void> {
+/** What a restore puts back: a VM's disk, a Cinder volume or a Glance image. */
+export interface RestoreTarget {
+  workload: Workload;
+  /** The server to stop and start around the restore, if any. */
+  serverId?: string | undefined;
+  glanceSnapshot?: boolean;
+}
+
+export function workloadPool(ctx: CliContext, workload: Workload): string {
+  const w = ctx.config.workloads[workload];
+  if (!w) throw new InvalidInputError(`${ctx.config.source}: workloads.${workload} is not configured`);
+  return w.pool;
+}
+
+export async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions, target: RestoreTarget = { workload: 'vms' }): Promise<void> {
+  const noun = target.workload === 'vms' ? 'VM' : target.workload === 'volumes' ? 'volume' : 'image';
   const vmId = VmId.safeParse(vm);
-  if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
-  const image = vmDiskImage(vmId.data);
+  if (!vmId.success) throw new InvalidInputError(`invalid ${noun} id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
+  const image = workloadImage(target.workload, vmId.data);
+  const pool = workloadPool(ctx, target.workload);
   const { versions, unreachable } = await fetchVersions(ctx, vmId.data, undefined);
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
   if (!versions.some((v) => v.name === image) && options.version === undefined) {
-    throw new UnknownVersionError(`VM ${vmId.data} has no backup on any backup host`, 'Check the VM id with `vmbackup ls`.');
+    throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId.data} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
   }
   const version = chooseVersion(vmId.data, image, versions, options);
   const client = await ctx.temporal();
   if (!options.dryRun) await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
 
   const input: RestoreInstanceInput = {
-    vmId: vmId.data,
-    pool: ctx.config.workloads.vms.pool,
+    vmId: target.workload === 'vms' ? vmId.data : (target.serverId ?? vmId.data),
+    pool,
     image,
     host: version.host,
     versionUid: version.uid,
-    manageServer: ctx.config.compute.driver !== 'none',
+    manageServer: ctx.config.compute.driver !== 'none' && (target.workload === 'vms' || target.serverId !== undefined),
+    glanceSnapshot: Boolean(target.glanceSnapshot),
     waitSeconds: ctx.config.compute.wait_seconds,
     dryRun: true,
   };
@@ -141,12 +158,13 @@ async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions):
 
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
+  if (target.workload !== 'vms') plan.plan[0] = target.serverId ? plan.plan[0]! : `${noun} ${vmId.data}: no VM to stop`;
   if (options.dryRun) return printResult(ctx, plan, undefined);
   if (!options.yes) await confirm('the VM id', vmId.data, plan.plan);
 
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
-  if (ctx.output === 'table') console.error(`started restore of VM ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
+  if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
   const result = await followProgress(handle, ctx.output === 'table');
   printResult(ctx, result, url);
 }

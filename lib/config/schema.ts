@@ -80,6 +80,8 @@ export const ConfigSchema = z
     workloads: z
       .strictObject({
         vms: WorkloadSchema.describe('VM root disks `<vm-id>_disk`'),
+        volumes: WorkloadSchema.optional().describe('Cinder volumes `volume-<id>`'),
+        images: WorkloadSchema.optional().describe('Glance images `<id>` (with their protected snapshot `snap`)'),
       })
       .describe('what is backed up, per workload'),
   })

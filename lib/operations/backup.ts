@@ -1,13 +1,16 @@
 // Input and result of the `backupInstance` workflow: the contract between the
 // CLI (or a schedule), the workflow and the operators reading its history.
 import { z } from 'zod';
-import { HostName, PoolName, VersionUid, VmId } from '../naming.ts';
+import { HostName, ImageName, PoolName, VersionUid, VmId, Workload } from '../naming.ts';
 
 export const BackupInstanceInput = z.strictObject({
   vmId: VmId,
   pool: PoolName,
   host: HostName,
   project: z.string().max(255).optional(),
+  workload: Workload.default('vms'),
+  /** The RBD image; `<vmId>_disk` when omitted (a VM's root disk). */
+  image: ImageName.optional(),
   /** Lifespan recorded with the backup. */
   liveForDays: z.int().min(1).default(8),
   /** Inspect and report the plan, change nothing. */
