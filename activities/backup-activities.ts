@@ -10,6 +10,7 @@ import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.
 import type { EngineStats, EngineVersion } from './engine/engine.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import type { ServerState } from './compute/compute-driver.ts';
 import type { HostDeps } from './host-deps.ts';
 
 export interface DiskRef {
@@ -96,6 +97,22 @@ export function createBackupActivities(deps: HostDeps) {
           ? `no earlier snapshot by ${host.name} on the image`
           : `no valid backup of ${host.name}'s snapshot ${ownSnapshots.at(-1)}`;
       return { sizeBytes, ownSnapshots, fullReason };
+    },
+
+    /**
+     * Records what a lost VM needs to come back (name, project, flavor, image,
+     * networks, security groups, volumes), next to this host's store, keyed by
+     * the backup's snapshot name. Nothing to record for a disk the compute
+     * service does not know (or with the `none` driver).
+     */
+    async recordServerMetadata(input: DiskRef & { vmId: string; snapshot: string }): Promise<ServerState | undefined> {
+      const server = await deps.compute.show(input.vmId);
+      if (!server) return undefined;
+      const file = serverMetadataFile(deps.paths.metadata, input.pool, input.image, input.snapshot);
+      mkdirSync(deps.paths.metadata, { recursive: true });
+      writeFileSync(`${file}.tmp`, JSON.stringify(server, null, 2));
+      renameSync(`${file}.tmp`, file);
+      return server;
     },
 
     /** Creates today's snapshot; one of that name already there means a retry, and is kept. */
@@ -244,6 +261,11 @@ export function createBackupActivities(deps: HostDeps) {
       return { uid, kind, tags, stats: await engine.stats(uid), adopted: false, fullReason };
     },
   };
+}
+
+/** Where the server metadata of one backup is kept on its host. */
+export function serverMetadataFile(dir: string, pool: string, image: string, snapshot: string): string {
+  return join(dir, `${pool}.${image}@${snapshot}.json`);
 }
 
 function kindOf(v: EngineVersion): BackupKind {

@@ -1,10 +1,13 @@
 // The steps of an in-place restore, as activities on the backup host that holds
 // the version. Each is idempotent, and each has an undo the workflow runs (newest
 // first) when a later step fails for good.
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { serverMetadataFile } from './backup-activities.ts';
 import { isNotFound } from './ceph/rbd.ts';
+import type { ServerState } from './compute/compute-driver.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
@@ -44,6 +47,33 @@ export function createRestoreActivities(deps: HostDeps) {
   }
 
   return {
+    /** The server metadata recorded with a backup (see recordServerMetadata), if any. */
+    async readServerMetadata(input: ImageRef & { snapshot: string }): Promise<ServerState | undefined> {
+      const file = serverMetadataFile(deps.paths.metadata, input.pool, input.image, input.snapshot);
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ServerState) : undefined;
+    },
+
+    /** A rescue is for a VM that is gone; one that still exists is restored in place instead. */
+    async checkServerGone(input: { vmId: string }): Promise<void> {
+      if (await compute.show(input.vmId)) {
+        throw ApplicationFailure.create({
+          type: 'InvalidInputError',
+          nonRetryable: true,
+          message: `VM ${input.vmId} still exists: roll its disk back with \`vmbackup restore ${input.vmId}\` instead`,
+        });
+      }
+    },
+
+    /**
+     * Creates the replacement server. Idempotent: a server of that name in that
+     * project, made by an earlier attempt, is taken instead of making another.
+     */
+    async createRescueServer(input: { name: string; projectId: string; flavor: string; image: string; network: string; oldId: string }): Promise<{ id: string }> {
+      const existing = (await compute.listServers()).find((s) => s.name === input.name && s.projectId === input.projectId && s.id !== input.oldId);
+      if (existing) return { id: existing.id };
+      return compute.create({ name: input.name, projectId: input.projectId, flavor: input.flavor, image: input.image, network: input.network });
+    },
+
     /** The servers of a project, from the compute service (for a mass restore). */
     async listProjectServers(input: { project: string }): Promise<Array<{ id: string; name: string }>> {
       const servers = await compute.listServers();
@@ -51,7 +81,7 @@ export function createRestoreActivities(deps: HostDeps) {
     },
 
     /** The version exists on this host, is valid and belongs to this disk; reads the disk's state. Changes nothing. */
-    async checkRestore(input: ImageRef & { vmId: string; versionUid: string; aside: string; host: string }): Promise<VersionCheck> {
+    async checkRestore(input: ImageRef & { vmId: string; versionUid: string; aside: string; host: string; versionOf?: string | undefined }): Promise<VersionCheck> {
       if (input.host !== host.name) {
         throw ApplicationFailure.create({ type: 'InvalidInputError', nonRetryable: true, message: `a restore from ${input.host}'s store reached ${host.name}'s worker` });
       }
@@ -59,11 +89,12 @@ export function createRestoreActivities(deps: HostDeps) {
       if (!version) {
         throw ApplicationFailure.create({ type: 'UnknownVersionError', nonRetryable: true, message: `no version ${input.versionUid} on ${host.name}; see \`vmbackup ls ${input.vmId}\`` });
       }
-      if (version.name !== input.image) {
+      const expected = input.versionOf ?? input.image;
+      if (version.name !== expected) {
         throw ApplicationFailure.create({
           type: 'InvalidInputError',
           nonRetryable: true,
-          message: `version ${input.versionUid} is a backup of ${version.name}, not of ${input.image}; nothing was changed`,
+          message: `version ${input.versionUid} is a backup of ${version.name}, not of ${expected}; nothing was changed`,
         });
       }
       if (!version.valid) {

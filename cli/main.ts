@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerRescue } from './commands/rescue.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
 import { TemporalUnavailableError } from './context.ts';
@@ -28,6 +29,7 @@ registerLs(program);
 registerRestore(program);
 registerRestoreImage(program);
 registerRestoreVolume(program);
+registerRescue(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,7 @@ import {
   ActivityCancellationType,
   defineQuery,
   log,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -47,6 +48,7 @@ function hostActivities() {
   return {
     inspectDisk: short.inspectDisk,
     createSnapshot: short.createSnapshot,
+    recordServerMetadata: short.recordServerMetadata,
     computeHints: short.computeHints,
     removeOwnSnapshots: short.removeOwnSnapshots,
     backupSnapshot: copy.backupSnapshot,
@@ -89,7 +91,13 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   log.info('backup plan', { plan });
 
   progress = { step: 'snapshot', detail: `${disk.pool}/${disk.image}@${snapshot}` };
-  await host.createSnapshot({ ...disk, snapshot });
+  // Added after the first release: runs already under way when a worker upgrades
+  // must replay without it (test/unit/replay.test.ts replays such histories).
+  const recordServer = input.workload === 'vms' && patched('record-server-metadata');
+  const [server] = await Promise.all([
+    recordServer ? host.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot }) : Promise.resolve(undefined),
+    host.createSnapshot({ ...disk, snapshot }),
+  ]);
 
   progress = { step: 'diff', detail: plan.baseSnapshot ? `since ${plan.baseSnapshot}` : 'allocated extents' };
   const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
@@ -115,6 +123,7 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
     bytesRead: made.stats?.bytesRead,
     bytesWritten: made.stats?.bytesWritten,
     removedSnapshots: removed,
+    serverRecorded: server !== undefined,
     expiresAt: made.tags.find((t) => t.startsWith('expires_'))?.slice('expires_'.length),
   });
 }

@@ -3,3 +3,4 @@ export { backupInstance } from './backup-instance.ts';
 export { listBackups } from './list-backups.ts';
 export { restoreInstance } from './restore-instance.ts';
 export { restoreProject } from './restore-project.ts';
+export { rescueInstance } from './rescue-instance.ts';

@@ -49,7 +49,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
   const aside = asideImageName(input.image, startedAt);
   const server = { vmId: input.vmId, waitSeconds: input.waitSeconds };
 
-  const check = await act.checkRestore({ ...disk, vmId: input.vmId, versionUid: input.versionUid, aside, host: input.host });
+  const check = await act.checkRestore({ ...disk, vmId: input.vmId, versionUid: input.versionUid, aside, host: input.host, versionOf: input.versionOf });
   const plan = [
     input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `VM ${input.vmId}: no compute driver; the operator states it is stopped`,
     `check nobody has ${disk.pool}/${disk.image} open`,

@@ -48,6 +48,8 @@ export const BackupResult = z.object({
   bytesRead: z.number().optional(),
   bytesWritten: z.number().optional(),
   removedSnapshots: z.array(z.string()),
+  /** Whether the VM's metadata (for a rescue) was recorded with this backup. */
+  serverRecorded: z.boolean().optional(),
   expiresAt: z.string().optional(),
   startedAt: z.string(),
   finishedAt: z.string(),

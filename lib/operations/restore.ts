@@ -15,6 +15,8 @@ export const RestoreInstanceInput = z.strictObject({
   manageServer: z.boolean().default(true),
   /** Seconds to wait for the VM to stop or start. */
   waitSeconds: z.int().min(1).default(300),
+  /** The disk the version was made of, when it is not `image` (a rescue restores the old VM's disk into the new VM's). */
+  versionOf: ImageName.optional(),
   /** A Glance image: recreate and protect the snapshot `snap` Glance reads. */
   glanceSnapshot: z.boolean().default(false),
   dryRun: z.boolean().default(false),

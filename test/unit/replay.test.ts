@@ -16,7 +16,7 @@ before(() => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 });
 
-test('recorded backupInstance histories (full and incremental) replay on the current workflow code', async () => {
+test('recorded backupInstance histories (full, incremental, and with the record-server-metadata patch) replay on the current workflow code', async () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   assert.ok(files.length >= 2, 'fixtures are present');
   const histories = files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(readFileSync(`${dir}${file}`, 'utf8'))) }));

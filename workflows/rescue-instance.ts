@@ -1,0 +1,78 @@
+// rescueInstance: a VM deleted from OpenStack comes back. A server with the
+// same name, project, flavor, image and network (as recorded when the backup
+// was made) is created, then its disk is replaced by the backup (a child
+// restoreInstance). What cannot be brought back is listed in the result.
+import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { RestoreActivities } from '../activities/restore-activities.ts';
+import { vmDiskImage } from '../lib/naming.ts';
+import { type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
+import { BackupHost, Operation, Project, VmId, Workload } from '../lib/search-attributes.ts';
+import { parseInput } from './parse-input.ts';
+import { restoreInstance } from './restore-instance.ts';
+
+export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueResult> {
+  const input = parseInput(InputSchema, raw);
+  const act = proxyActivities<RestoreActivities>({
+    startToCloseTimeout: '10m',
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInputError', 'UnknownVmError'] },
+  });
+  await act.checkServerGone({ vmId: input.vmId });
+  const recorded = await act.readServerMetadata({ pool: input.pool, image: vmDiskImage(input.vmId), snapshot: input.snapshotName });
+  if (!recorded?.flavor || !recorded.image) {
+    throw ApplicationFailure.nonRetryable(
+      `no server metadata (flavor, image) was recorded with version ${input.versionUid}: it was made with compute.driver none or before metadata was recorded; restore the disk by hand into a new VM`,
+      'RescueError',
+    );
+  }
+  const network = input.network ?? Object.keys(recorded.networks)[0];
+  if (!network) throw ApplicationFailure.nonRetryable(`no network was recorded with version ${input.versionUid}: pass --network`, 'RescueError');
+
+  const { id: newVmId } = await act.createRescueServer({
+    name: recorded.name,
+    projectId: recorded.projectId,
+    flavor: recorded.flavor,
+    image: recorded.image,
+    network,
+    oldId: input.vmId,
+  });
+  await executeChild(restoreInstance, {
+    workflowId: `${workflowInfo().workflowId}/restore`,
+    taskQueue: workflowInfo().taskQueue,
+    args: [
+      {
+        vmId: newVmId,
+        pool: input.pool,
+        image: vmDiskImage(newVmId),
+        versionOf: vmDiskImage(input.vmId),
+        host: input.host,
+        versionUid: input.versionUid,
+        manageServer: true,
+        waitSeconds: input.waitSeconds,
+      },
+    ],
+    typedSearchAttributes: [
+      { key: Operation, value: 'restore' },
+      { key: VmId, value: newVmId },
+      { key: BackupHost, value: input.host },
+      { key: Project, value: recorded.projectId },
+      { key: Workload, value: 'vms' },
+    ],
+  });
+  const addresses = Object.entries(recorded.networks).map(([net, ips]) => `${net}: ${ips.join(', ')}`);
+  return {
+    oldVmId: input.vmId,
+    newVmId,
+    name: recorded.name,
+    projectId: recorded.projectId,
+    flavor: recorded.flavor,
+    image: recorded.image,
+    network,
+    versionUid: input.versionUid,
+    notRestored: [
+      ...(addresses.length ? [`IP addresses (new ones were given; they were ${addresses.join('; ')})`] : []),
+      ...(recorded.securityGroups.length ? [`security groups: ${recorded.securityGroups.join(', ')}`] : []),
+      ...(recorded.volumes.length ? [`attached volumes: ${recorded.volumes.join(', ')}`] : []),
+      ...(Object.keys(recorded.networks).length > 1 ? [`networks other than ${network}`] : []),
+    ],
+  };
+}
