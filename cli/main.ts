@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerPurgeAside } from './commands/purge-aside.ts';
 import { registerRescue } from './commands/rescue.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
@@ -30,6 +31,7 @@ registerRestore(program);
 registerRestoreImage(program);
 registerRestoreVolume(program);
 registerRescue(program);
+registerPurgeAside(program);
 
 try {
   await program.parseAsync(process.argv);

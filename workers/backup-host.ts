@@ -9,6 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createAsideActivities } from '../activities/aside-activities.ts';
 import { createBackupActivities } from '../activities/backup-activities.ts';
 import { createHostDeps } from '../activities/host-deps.ts';
 import { createRestoreActivities } from '../activities/restore-activities.ts';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     workflowsPath: WORKFLOWS,
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -4,3 +4,4 @@ export { listBackups } from './list-backups.ts';
 export { restoreInstance } from './restore-instance.ts';
 export { restoreProject } from './restore-project.ts';
 export { rescueInstance } from './rescue-instance.ts';
+export { purgeAside } from './purge-aside.ts';

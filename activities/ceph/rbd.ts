@@ -44,6 +44,11 @@ export class Rbd {
     return snapshot === undefined ? `${pool}/${image}` : `${pool}/${image}@${snapshot}`;
   }
 
+  async listImages(pool: string): Promise<string[]> {
+    const { stdout } = await this.run(['ls', '--format', 'json', PoolName.parse(pool)]);
+    return JSON.parse(stdout || '[]') as string[];
+  }
+
   /** Size of the image in bytes, or undefined when it does not exist. */
   async imageSize(pool: string, image: string): Promise<number | undefined> {
     try {
