@@ -10,7 +10,7 @@ import { after, before, test, type TestContext } from 'node:test';
 import type { ServerState } from '../../activities/compute/compute-driver.ts';
 import { OpenstackComputeDriver } from '../../activities/compute/openstack.ts';
 import { CommandError, InvalidInputError } from '../../lib/errors.ts';
-import { type FakeOpenstack, type FakeServer, startFakeOpenstack } from '../support/fake-openstack.ts';
+import { fakeServer, type FakeOpenstack, startFakeOpenstack } from '../support/fake-openstack.ts';
 
 const WEB = 'b1f6c6a4-3c55-4a0e-9d3e-0c3b6c1f0a01';
 const DB = 'b1f6c6a4-3c55-4a0e-9d3e-0c3b6c1f0a02';
@@ -19,16 +19,7 @@ const SLOW = 'b1f6c6a4-3c55-4a0e-9d3e-0c3b6c1f0a04';
 const VOL_DATA = 'c2a7d7b5-0000-4000-8000-0000000000d1';
 const VOL_ROOT = 'c2a7d7b5-0000-4000-8000-0000000000d2';
 
-const seeded = (s: Partial<FakeServer> & Pick<FakeServer, 'id' | 'name'>): FakeServer => ({
-  projectId: 'p-admin',
-  status: 'ACTIVE',
-  flavor: 'f-small',
-  image: 'i-cirros',
-  networks: { private: ['10.0.0.9'] },
-  securityGroups: ['default'],
-  volumes: [],
-  ...s,
-});
+
 
 let fake: FakeOpenstack;
 let driver: OpenstackComputeDriver;
@@ -36,7 +27,7 @@ let driver: OpenstackComputeDriver;
 before(async () => {
   fake = await startFakeOpenstack({
     servers: [
-      seeded({
+      fakeServer({
         id: WEB,
         name: 'web01',
         projectId: 'p-demo',
@@ -45,9 +36,9 @@ before(async () => {
         volumes: [VOL_DATA],
       }),
       // Booted from a volume: Nova reports no image.
-      seeded({ id: DB, name: 'db01', status: 'SHUTOFF', image: undefined, volumes: [VOL_ROOT] }),
-      seeded({ id: OPS, name: 'ops01' }),
-      seeded({ id: SLOW, name: 'slow01' }),
+      fakeServer({ id: DB, name: 'db01', status: 'SHUTOFF', image: undefined, volumes: [VOL_ROOT] }),
+      fakeServer({ id: OPS, name: 'ops01' }),
+      fakeServer({ id: SLOW, name: 'slow01' }),
     ],
     volumes: [
       { id: VOL_DATA, name: 'web-data', projectId: 'p-demo', sizeGb: 10, attachedTo: { serverId: WEB, device: '/dev/vdb' } },
@@ -226,7 +217,7 @@ test('listServers returns every server of every project, with its volumes', asyn
 });
 
 test('listServers on a cloud without Cinder reports no volumes', async () => {
-  const bare = await startFakeOpenstack({ withoutVolumeService: true, servers: [seeded({ id: WEB, name: 'web01', volumes: [VOL_DATA] })] });
+  const bare = await startFakeOpenstack({ withoutVolumeService: true, servers: [fakeServer({ id: WEB, name: 'web01', volumes: [VOL_DATA] })] });
   try {
     const list = await new OpenstackComputeDriver({ env: bare.env }).listServers();
     assert.deepEqual(

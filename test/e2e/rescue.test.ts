@@ -3,34 +3,31 @@
 // backup. OpenStack is faked at its HTTP boundary (test/support/fake-openstack.ts);
 // the `openstack` CLI, Temporal, Ceph and backy2 are real.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import yaml from 'js-yaml';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RescueResult } from '../../lib/operations/rescue.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
-import { vmbackupWith } from '../support/cli.ts';
 import { createDisk, exportToFile, MiB, removeDisk } from '../support/disks.ts';
-import { type FakeOpenstack, startFakeOpenstack } from '../support/fake-openstack.ts';
-import { CONFIG_FILE, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { fakeServer, type FakeOpenstack } from '../support/fake-openstack.ts';
+import { withFakeOpenstack } from '../support/openstack-stack.ts';
+import { POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmbackup-rescue-'));
 const vm = uniqueVmId('lost');
 let fake: FakeOpenstack;
-let configFile: string;
+let cli: Awaited<ReturnType<typeof withFakeOpenstack>>['cli'];
 let worker: WorkerProcess;
 let newId: string | undefined;
 
 before(async () => {
-  fake = await startFakeOpenstack({
-    servers: [{ id: vm, name: 'db-1', projectId: 'p-demo', status: 'ACTIVE', flavor: 'f-small', image: 'i-cirros', networks: { private: ['10.0.0.7'] }, securityGroups: ['default', 'web'], volumes: [] }],
-  });
+  let configFile: string;
+  ({ fake, configFile, cli } = await withFakeOpenstack(tmp, {
+    servers: [fakeServer({ id: vm, name: 'db-1', projectId: 'p-demo', networks: { private: ['10.0.0.7'] }, securityGroups: ['default', 'web'] })],
+  }));
   fake.powerDelayMs = 200;
-  const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
-  configFile = join(tmp, 'config.yaml');
-  writeFileSync(configFile, yaml.dump({ ...base, compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 } }));
   worker = await startWorker('backup1', configFile);
 });
 
@@ -42,11 +39,6 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function cli<T>(...args: string[]): Promise<T> {
-  const r = await vmbackupWith(configFile, '-o', 'json', ...args);
-  if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 test('a deleted VM is recreated with its recorded flavor, image and network, and its disk matches the backup', { timeout: 300_000 }, async () => {
   const image = await createDisk(vm, 64 * MiB, 32 * MiB);

@@ -3,34 +3,29 @@
 // Keystone, Nova, Cinder, Glance); the `openstack` CLI the workers run is real,
 // and so are Temporal, Ceph and backy2.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import yaml from 'js-yaml';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
-import { vmbackupWith } from '../support/cli.ts';
 import { changeBlocks, createDisk, exportToFile, MiB, removeDisk } from '../support/disks.ts';
-import { type FakeOpenstack, startFakeOpenstack } from '../support/fake-openstack.ts';
-import { CONFIG_FILE, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { fakeServer, type FakeOpenstack } from '../support/fake-openstack.ts';
+import { withFakeOpenstack } from '../support/openstack-stack.ts';
+import { POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmbackup-os-'));
 let fake: FakeOpenstack;
-let configFile: string;
+let cli: Awaited<ReturnType<typeof withFakeOpenstack>>['cli'];
 let worker: WorkerProcess;
 const vm = uniqueVmId('os');
 const image = `${vm}_disk`;
 
 before(async () => {
-  fake = await startFakeOpenstack({
-    servers: [{ id: vm, name: 'web-1', projectId: 'p-admin', status: 'ACTIVE', flavor: 'f-small', image: 'i-cirros', networks: { private: ['10.0.0.5'] }, securityGroups: ['default'], volumes: [] }],
-  });
+  let configFile: string;
+  ({ fake, configFile, cli } = await withFakeOpenstack(tmp, { servers: [fakeServer({ id: vm, name: 'web-1' })] }));
   fake.powerDelayMs = 1500; // the restore must wait for SHUTOFF / ACTIVE, not just ask
-  const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
-  configFile = join(tmp, 'config.yaml');
-  writeFileSync(configFile, yaml.dump({ ...base, compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 } }));
   worker = await startWorker('backup1', configFile);
 });
 
@@ -41,11 +36,6 @@ after(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-async function cli<T>(...args: string[]): Promise<T> {
-  const r = await vmbackupWith(configFile, '-o', 'json', ...args);
-  if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
-  return JSON.parse(r.stdout) as T;
-}
 
 test('the VM is stopped before the disk is replaced and started after; the disk is the chosen version', { timeout: 300_000 }, async () => {
   await createDisk(vm, 128 * MiB, 64 * MiB);

@@ -4,21 +4,21 @@
 // (test/support/fake-openstack.ts); the `openstack` CLI, Temporal, Ceph and
 // backy2 are real.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import yaml from 'js-yaml';
 import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RestoreProjectResult } from '../../lib/operations/restore-project.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { vmbackupWith } from '../support/cli.ts';
 import { changeBlocks, createDisk, exportToFile, MiB, removeDisk } from '../support/disks.ts';
-import { type FakeOpenstack, type FakeServer, startFakeOpenstack } from '../support/fake-openstack.ts';
-import { config, CONFIG_FILE, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { fakeServer, type FakeOpenstack } from '../support/fake-openstack.ts';
+import { withFakeOpenstack } from '../support/openstack-stack.ts';
+import { config, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
 
 const SIZE = 64 * MiB;
 const tmp = mkdtempSync(join(tmpdir(), 'vmbackup-mass-'));
@@ -28,24 +28,12 @@ let fake: FakeOpenstack;
 let configFile: string;
 let workers: WorkerProcess[] = [];
 
-const server = (id: string, name: string, projectId: string): FakeServer => ({
-  id,
-  name,
-  projectId,
-  status: 'ACTIVE',
-  flavor: 'f-small',
-  image: 'i-cirros',
-  networks: { private: ['10.0.0.9'] },
-  securityGroups: ['default'],
-  volumes: [],
-});
 
 before(async () => {
-  fake = await startFakeOpenstack({ servers: [...vms.map((id, i) => server(id, `app-${i}`, 'p-demo')), server(outsider, 'other', 'p-admin')] });
+  ({ fake, configFile } = await withFakeOpenstack(tmp, {
+    servers: [...vms.map((id, i) => fakeServer({ id, name: `app-${i}`, projectId: 'p-demo' })), fakeServer({ id: outsider, name: 'other' })],
+  }));
   fake.powerDelayMs = 300;
-  const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
-  configFile = join(tmp, 'config.yaml');
-  writeFileSync(configFile, yaml.dump({ ...base, compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 } }));
   workers = await Promise.all(config.hosts.map((h) => startWorker(h.name, configFile)));
 });
 

@@ -640,3 +640,15 @@ function volumeBody(base: string, v: FakeVolume): Json {
       : [],
   };
 }
+
+/** A seeded server with everyday defaults for what a test does not care about. */
+export const fakeServer = (s: Partial<FakeServer> & Pick<FakeServer, 'id' | 'name'>): FakeServer => ({
+  projectId: 'p-admin',
+  status: 'ACTIVE',
+  flavor: 'f-small',
+  image: 'i-cirros',
+  networks: { private: ['10.0.0.9'] },
+  securityGroups: ['default'],
+  volumes: [],
+  ...s,
+});
