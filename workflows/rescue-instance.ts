@@ -6,7 +6,7 @@ import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from 
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { vmDiskImage } from '../lib/naming.ts';
 import { type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
-import { BackupHost, Operation, Project, VmId, Workload } from '../lib/search-attributes.ts';
+import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
 
@@ -50,13 +50,7 @@ export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueRe
         waitSeconds: input.waitSeconds,
       },
     ],
-    typedSearchAttributes: [
-      { key: Operation, value: 'restore' },
-      { key: VmId, value: newVmId },
-      { key: BackupHost, value: input.host },
-      { key: Project, value: recorded.projectId },
-      { key: Workload, value: 'vms' },
-    ],
+    typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: newVmId, host: input.host, project: recorded.projectId }),
   });
   const addresses = Object.entries(recorded.networks).map(([net, ips]) => `${net}: ${ips.join(', ')}`);
   return {

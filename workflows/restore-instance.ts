@@ -51,12 +51,12 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
 
   const check = await act.checkRestore({ ...disk, vmId: input.vmId, versionUid: input.versionUid, aside, host: input.host, versionOf: input.versionOf });
   const plan = [
-    input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `VM ${input.vmId}: no compute driver; the operator states it is stopped`,
+    input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `stop no VM (none to manage): the operator states nothing runs on ${disk.image}`,
     `check nobody has ${disk.pool}/${disk.image} open`,
     check.imageExists ? `rename ${disk.pool}/${disk.image} to ${aside} (kept, not deleted)` : `${disk.pool}/${disk.image} does not exist: nothing to move aside`,
     `backy2 restore ${input.versionUid} (${check.snapshotName}, ${check.versionDate}) into ${disk.pool}/${disk.image}`,
     ...(input.glanceSnapshot ? [`create and protect ${disk.pool}/${disk.image}@snap for Glance`] : []),
-    input.manageServer ? `start VM ${input.vmId} and wait until it is ACTIVE` : 'leave the VM to the operator',
+    input.manageServer ? `start VM ${input.vmId} and wait until it is ACTIVE` : 'start no VM: that is left to the operator',
   ];
   const result = (extra: Partial<RestoreResult>): RestoreResult => ({
     vmId: input.vmId,

@@ -12,7 +12,7 @@ import {
   RestoreProjectInput as InputSchema,
   type RestoreProjectResult,
 } from '../lib/operations/restore-project.ts';
-import { BackupHost, Operation, Project, VmId, Workload } from '../lib/search-attributes.ts';
+import { diskOperationAttributes, Operation } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { listBackups } from './list-backups.ts';
 import { parseInput } from './parse-input.ts';
@@ -66,13 +66,7 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
               waitSeconds: input.waitSeconds,
             },
           ],
-          typedSearchAttributes: [
-            { key: Operation, value: 'restore' },
-            { key: VmId, value: item.vmId },
-            { key: BackupHost, value: item.host! },
-            { key: Project, value: input.project },
-            { key: Workload, value: 'vms' },
-          ],
+          typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: item.vmId, host: item.host!, project: input.project }),
         });
         result.restored.push(item);
       } catch (err) {

@@ -158,7 +158,6 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
 
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
-  if (target.workload !== 'vms') plan.plan[0] = target.serverId ? plan.plan[0]! : `${noun} ${vmId.data}: no VM to stop`;
   if (options.dryRun) return printResult(ctx, plan, undefined);
   if (!options.yes) await confirm('the VM id', vmId.data, plan.plan);
 

@@ -23,7 +23,8 @@ function readStackEnv(): Record<string, string> {
   );
 }
 
-export const stackEnv = readStackEnv();
+// Fail early, with what to do, when the stack is not up.
+readStackEnv();
 // Each test file runs in its own process, with its own task queue.
 export const CONFIG_FILE = writePrivateConfig('test');
 export const config = loadConfig(CONFIG_FILE);
