@@ -61,6 +61,7 @@ function resolvePaths(config: Config, base: string): Config {
     ceph: { ...config.ceph, conf: path(config.ceph.conf), rbd_bin: command(config.ceph.rbd_bin) },
     engine: { ...config.engine, bin: command(config.engine.bin) },
     hosts: config.hosts.map((h) => ({ ...h, backy2_config: path(h.backy2_config), state_dir: path(h.state_dir) })),
+    inventory: { ...config.inventory, file: config.inventory.file && path(config.inventory.file) },
   };
 }
 

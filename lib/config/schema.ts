@@ -57,11 +57,83 @@ export const RestoreSchema = z.strictObject({
   keep_aside_days: z.int().min(0).default(3).describe('days the image a restore replaced is kept (renamed) before purge may remove it'),
 });
 
+/** `HH:MM`, 24-hour clock. */
+const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (24-hour)');
+
+const TimeZone = z.string().refine(isTimeZone, { error: (issue) => `an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(issue.input)}` });
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A JavaScript regular expression, matched against a whole name. */
+const NameRegex = z.string().refine(isRegex, { error: (issue) => `a valid regular expression, got ${JSON.stringify(issue.input)}: ${regexError(String(issue.input))}` });
+
+function isRegex(source: string): boolean {
+  return regexError(source) === undefined;
+}
+
+function regexError(source: string): string | undefined {
+  try {
+    new RegExp(source);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export const HostScheduleSchema = z.strictObject({
+  time_zone: TimeZone.default('UTC').describe('time zone of the times below'),
+  vms: TimeOfDay.optional().describe('daily start of the VM disk backups; omit for none'),
+  volumes: TimeOfDay.optional().describe('daily start of the Cinder volume backups; omit for none'),
+  images: TimeOfDay.optional().describe('daily start of the Glance image backups; omit for none'),
+  purge: TimeOfDay.optional().describe('daily start of the purge of expired backups; omit for none'),
+});
+
 export const HostSchema = z.strictObject({
   name: HostName.describe('backup host name; suffix of every snapshot it makes'),
   backy2_config: FilePath.describe("this host's backy2 config file (its own metadata and data store)"),
   state_dir: FilePath.describe('folder for hints and run files on this host'),
   concurrency: z.int().min(1).max(64).default(2).describe('backups this host runs at once'),
+  schedule: HostScheduleSchema.prefault({}).describe("this host's nightly Schedules (`vmbackup schedule apply`)"),
+});
+
+/** `ignore`: the project is not backed up anywhere. */
+const Assignee = z.union([HostName, z.literal('ignore')]);
+
+export const ProjectAssignmentsSchema = z.strictObject({
+  default: Assignee.optional().describe('host (or `ignore`) for every project not listed; omit to back up only listed projects'),
+  projects: z
+    .record(z.string().min(1), Assignee)
+    .default({})
+    .describe('project id → backup host, or `ignore`'),
+});
+
+export const ExclusionsSchema = z.strictObject({
+  global: z.array(NameRegex).default([]).describe('regexes; a name matching one in full is not backed up'),
+  projects: z.record(z.string().min(1), z.array(NameRegex)).default({}).describe('project id → regexes for that project only'),
+});
+
+export const InventorySchema = z.strictObject({
+  driver: z
+    .enum(['local', 'openstack'])
+    .default('local')
+    .describe('`openstack`: servers, volumes and images from the `openstack` CLI (with compute.openstack_*); `local`: the disks in the Ceph pools'),
+  file: FilePath.optional().describe('`local` only: YAML of names, projects and states by disk id (see README)'),
+});
+
+export const PurgeSchema = z.strictObject({
+  min_age_days: z.int().min(0).default(3).describe('no backup younger than this is ever removed, expired or not'),
+});
+
+export const SchedulePolicySchema = z.strictObject({
+  catchup_window_minutes: z.int().min(1).default(360).describe('a run missed while Temporal was down still starts if this late'),
+  pause_on_failure: z.boolean().default(true).describe('pause a Schedule whose run failed, until an operator unpauses it'),
 });
 
 export const WorkloadSchema = z.strictObject({
@@ -77,6 +149,17 @@ export const ConfigSchema = z
     compute: ComputeSchema.prefault({}).describe('the compute service, for restores'),
     restore: RestoreSchema.prefault({}).describe('restore behaviour'),
     hosts: z.array(HostSchema).min(1, 'at least one backup host').describe('the backup hosts'),
+    inventory: InventorySchema.prefault({}).describe('where the nightly job finds VMs, volumes and images'),
+    project_assignments: ProjectAssignmentsSchema.prefault({}).describe('which host backs up which project'),
+    exclude: z
+      .strictObject({
+        servers: ExclusionsSchema.prefault({}).describe('VMs not backed up, by name'),
+        volumes: ExclusionsSchema.prefault({}).describe('Cinder volumes not backed up, by name'),
+      })
+      .prefault({})
+      .describe('cattle, hogs and mayflies'),
+    purge: PurgeSchema.prefault({}).describe('removal of expired backups'),
+    schedules: SchedulePolicySchema.prefault({}).describe('policy of every Schedule'),
     workloads: z
       .strictObject({
         vms: WorkloadSchema.describe('VM root disks `<vm-id>_disk`'),
@@ -92,10 +175,24 @@ export const ConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host '${host.name}'` });
       }
       seen.add(host.name);
+      for (const workload of ['volumes', 'images'] as const) {
+        if (host.schedule[workload] && !config.workloads[workload]) {
+          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'schedule', workload], message: `a ${workload} schedule needs workloads.${workload}` });
+        }
+      }
     });
+    const assignee = (value: string | undefined, path: Array<string | number>) => {
+      if (value !== undefined && value !== 'ignore' && !seen.has(value)) {
+        ctx.addIssue({ code: 'custom', path, message: `unknown host '${value}' (known: ${[...seen].join(', ')}; or 'ignore')` });
+      }
+    };
+    assignee(config.project_assignments.default, ['project_assignments', 'default']);
+    for (const [project, host] of Object.entries(config.project_assignments.projects)) assignee(host, ['project_assignments', 'projects', project]);
   });
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 export type ComputeConfig = z.infer<typeof ComputeSchema>;
+export type ProjectAssignments = z.infer<typeof ProjectAssignmentsSchema>;
+export type Exclusions = z.infer<typeof ExclusionsSchema>;

@@ -79,3 +79,27 @@ test('an unreadable file and broken YAML are refused clearly', () => {
   assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read/);
   assert.throws(() => loadConfig(write('broken.yaml', 'hosts: [')), /broken\.yaml: not valid YAML/);
 });
+
+test('an exclusion that is not a valid regex is refused, naming the key and the regex', () => {
+  const msg = refusal(`${GOOD}exclude:\n  servers:\n    projects:\n      tools: ['k8s-worker-[0-9+']\n`);
+  assert.match(msg, /a valid regular expression, got "k8s-worker-\[0-9\+"/);
+  assert.match(msg, /at exclude\.servers\.projects\.tools\[0\]/);
+});
+
+test('a project assigned to an unknown host is refused, listing the known ones', () => {
+  const msg = refusal(`${GOOD}project_assignments:\n  default: backup1\n  projects:\n    tools: backup9\n`);
+  assert.match(msg, /unknown host 'backup9' \(known: backup1; or 'ignore'\)/);
+  assert.match(msg, /at project_assignments\.projects\.tools/);
+});
+
+test('a negative lifespan or minimum age is refused', () => {
+  assert.match(refusal(GOOD.replace('pool: eqiad1-compute', 'pool: eqiad1-compute\n    live_for_days: -2')), /at workloads\.vms\.live_for_days/);
+  assert.match(refusal(`${GOOD}purge:\n  min_age_days: -1\n`), /at purge\.min_age_days/);
+});
+
+test('a schedule with a bad time or time zone is refused', () => {
+  const withSchedule = (s: string) => GOOD.replace('    state_dir: /var/lib/vmbackup/backup1', `    state_dir: /var/lib/vmbackup/backup1\n    schedule:\n${s}`);
+  assert.match(refusal(withSchedule('      vms: "25:00"\n')), /a time of day HH:MM/);
+  assert.match(refusal(withSchedule('      time_zone: Mars/Olympus\n      vms: "05:00"\n')), /an IANA time zone/);
+  assert.match(refusal(withSchedule('      volumes: "19:00"\n')), /a volumes schedule needs workloads\.volumes/);
+});
