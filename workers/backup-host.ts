@@ -8,11 +8,13 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createAsideActivities } from '../activities/aside-activities.ts';
 import { createBackupActivities } from '../activities/backup-activities.ts';
 import { createHostDeps } from '../activities/host-deps.ts';
 import { createRestoreActivities } from '../activities/restore-activities.ts';
+import { createStoreActivities } from '../activities/store-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
@@ -40,6 +42,9 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO') });
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
+  // Activities that read visibility (who else is using this store) need a client.
+  const clientConnection = await Connection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
+  const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const deps = createHostDeps(config, host);
   const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}` };
   const workflowWorker = await Worker.create({
@@ -51,7 +56,7 @@ async function main(): Promise<void> {
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     workflowsPath: WORKFLOWS,
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createStoreActivities({ temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',
@@ -62,6 +67,7 @@ async function main(): Promise<void> {
     await Promise.all([workflowWorker.run(), hostWorker.run()]);
   } finally {
     await connection.close();
+    await clientConnection.close();
     if (values['pid-file']) rmSync(values['pid-file'], { force: true });
   }
   console.log(`[worker ${host.name}] stopped`);
