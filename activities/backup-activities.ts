@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { expiryTag, KIND_TAGS, periodicTags } from '../lib/backup-tags.ts';
+import { expiryTag, KIND_TAGS, periodicTags, projectTag } from '../lib/backup-tags.ts';
 import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
 import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
@@ -43,6 +43,8 @@ export interface BackupSnapshotInput extends DiskRef {
   hints: HintsResult;
   baseUid?: string | undefined;
   liveForDays: number;
+  /** Owning project, recorded as a tag. */
+  project?: string | undefined;
 }
 
 export interface BackupSnapshotResult {
@@ -226,7 +228,8 @@ export function createBackupActivities(deps: HostDeps) {
 
       const takenAt = parseBackupSnapshotName(input.snapshot)?.takenAt ?? new Date();
       const earlier = versions.filter((v) => v.valid).map((v) => ({ date: new Date(v.date), tags: v.tags }));
-      const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays)];
+      const project = projectTag(input.project);
+      const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays), ...(project ? [project] : [])];
       const bytesTotal = hintsFile ? input.hints.hintedBytes : (await rbd.imageSize(input.pool, input.image)) ?? 0;
 
       const removeHalfMade = async () => {

@@ -107,7 +107,7 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted; removing ${plan.snapshotsToRemove.join(', ') || 'no old snapshot'}` };
   const [{ removed }, made] = await Promise.all([
     host.removeOwnSnapshots({ ...disk, snapshots: plan.snapshotsToRemove }),
-    host.backupSnapshot({ ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays }),
+    host.backupSnapshot({ ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays, project: input.project }),
   ]);
   plan.sizeBytes = made.stats?.sizeBytes;
   if (made.fullReason) {
