@@ -1,0 +1,52 @@
+// What the nightly workflow asks of a host before and around its children:
+// the policy from this host's config, the restores under way, and whether a
+// disk that vanished mid-run was deleted (a skip) or is missing (a failure).
+import type { Client } from '@temporalio/client';
+import type { LoadedConfig } from '../lib/config/load.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import type { FleetPolicy } from '../lib/fleet/plan.ts';
+import type { Workload } from '../lib/naming.ts';
+
+export interface FleetDeps {
+  config: LoadedConfig;
+  hostName: string;
+  temporal: Client;
+  inventory: { list(workload: Workload): Promise<Array<{ id: string }>> };
+}
+
+export function createFleetActivities(deps: FleetDeps) {
+  return {
+    /** The part of this host's config the nightly decision needs; read when the night starts. */
+    async fleetPolicy(input: { workload: Workload }): Promise<FleetPolicy> {
+      const { config } = deps;
+      const workload = config.workloads[input.workload];
+      if (!workload) throw new InvalidInputError(`${config.source}: workloads.${input.workload} is not configured; nothing to back up`);
+      const host = config.hosts.find((h) => h.name === deps.hostName)!;
+      return {
+        host: host.name,
+        workload: input.workload,
+        pool: workload.pool,
+        liveForDays: workload.live_for_days,
+        concurrency: host.concurrency,
+        assignments: config.project_assignments,
+        exclusions: config.exclude,
+      };
+    },
+
+    /** Disk id → workflow id of every restore running now. */
+    async runningRestores(): Promise<Record<string, string>> {
+      const running: Record<string, string> = {};
+      for await (const wf of deps.temporal.workflow.list({ query: 'Operation = "restore" AND ExecutionStatus = "Running"' })) {
+        const vmId = wf.searchAttributes?.VmId?.[0];
+        if (typeof vmId === 'string') running[vmId] = wf.workflowId;
+      }
+      return running;
+    },
+
+    /** Whether the inventory still lists `id`: a disk gone from Ceph but still listed is a failure, not a deletion. */
+    async stillListed(input: { workload: Workload; id: string }): Promise<boolean> {
+      return (await deps.inventory.list(input.workload)).some((d) => d.id === input.id);
+    },
+  };
+}
+export type FleetActivities = ReturnType<typeof createFleetActivities>;

@@ -1,0 +1,178 @@
+// nightlyBackups: one host's night for one workload. It takes the inventory
+// once, decides for every disk (back up, or skip with the reason), runs one
+// child backupInstance per disk on the host's queue a few at a time, and ends
+// with a summary. A disk that fails is reported and never stops the others.
+// It continues as new every `childrenPerRun` children, so a fleet of
+// thousands never makes one giant history.
+import {
+  continueAsNew,
+  defineQuery,
+  executeChild,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  upsertMemo,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { FleetActivities } from '../activities/fleet-activities.ts';
+import type { StoreActivities } from '../activities/store-activities.ts';
+import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
+import { type NightlyDisk, planNightly } from '../lib/fleet/plan.ts';
+import type { Workload } from '../lib/naming.ts';
+import {
+  type NightlyCarry,
+  type NightlyInput,
+  NightlyInput as InputSchema,
+  type NightlyProgress,
+  type NightlySummary,
+  summaryMemo,
+} from '../lib/operations/nightly.ts';
+import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { backupInstance } from './backup-instance.ts';
+import { parseInput } from './parse-input.ts';
+
+export const nightlyProgressQuery = defineQuery<NightlyProgress>('progress');
+
+interface InventoryActivities {
+  takeInventory(input: { workload: Workload }): Promise<InventorySnapshot>;
+}
+
+export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary> {
+  const input = parseInput(InputSchema, raw);
+  const info = workflowInfo();
+  const hostQueue = hostTaskQueue(info.taskQueue, input.host);
+  const host = proxyActivities<FleetActivities & StoreActivities & InventoryActivities>({
+    taskQueue: hostQueue,
+    startToCloseTimeout: '10m',
+    heartbeatTimeout: '1m',
+    retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError'] },
+  });
+  // Waiting for a purge can take as long as the purge; its heartbeat says it is alive.
+  const waiter = proxyActivities<StoreActivities>({ taskQueue: hostQueue, startToCloseTimeout: '12h', heartbeatTimeout: '1m' });
+
+  const carry = (input.carry as NightlyCarry | undefined) ?? (await startNight(input.host, input.workload, input.dryRun, host, waiter));
+  const { summary, queue } = carry;
+  const running = new Set<string>();
+  const progress = (): NightlyProgress => ({
+    planned: summary.counts.planned,
+    done: summary.counts.full + summary.counts.incremental + summary.counts.failed,
+    running: [...running],
+    failed: summary.counts.failed,
+    skipped: summary.counts.skipped,
+    run: summary.runs,
+  });
+  setHandler(nightlyProgressQuery, progress);
+  if (input.dryRun) return finish(summary);
+
+  let started = 0;
+  const backUp = async (disk: NightlyDisk) => {
+    const workflowId = `${info.workflowId}/${disk.id}`;
+    running.add(disk.id);
+    try {
+      const r = await executeChild(backupInstance, {
+        workflowId,
+        taskQueue: hostQueue,
+        args: [{ vmId: disk.id, pool: carry.pool, host: input.host, project: disk.projectId, workload: input.workload, image: disk.image, liveForDays: carry.liveForDays }],
+        typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: disk.id, host: input.host, project: disk.projectId, workload: input.workload }),
+        // Cancelling the night cancels its backups, which clean up after themselves.
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      });
+      summary.counts[r.plan.kind] += 1;
+      summary.bytesRead += r.bytesRead ?? 0;
+      summary.bytesWritten += r.bytesWritten ?? 0;
+      summary.backedUp.push({ ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
+    } catch (err) {
+      const error = rootMessage(err);
+      // A disk gone from Ceph and from the inventory was deleted since the night began: not a failure.
+      if (rootType(err) === 'UnknownVmError' && !(await host.stillListed({ workload: input.workload, id: disk.id }))) {
+        summary.counts.skipped += 1;
+        summary.skippedByCode.deleted = (summary.skippedByCode.deleted ?? 0) + 1;
+        summary.skipped.push({ ...disk, code: 'deleted', reason: 'deleted since the inventory was taken' });
+      } else {
+        log.warn(`backup of ${disk.id} failed`, { error });
+        summary.counts.failed += 1;
+        summary.failed.push({ ...disk, error, workflowId });
+      }
+    } finally {
+      running.delete(disk.id);
+    }
+  };
+  // A fixed number of lanes, each taking the next disk: bounded concurrency, deterministic order.
+  const lane = async () => {
+    while (started < input.childrenPerRun && !workflowInfo().continueAsNewSuggested) {
+      const disk = queue.shift();
+      if (!disk) return;
+      started += 1;
+      await backUp(disk);
+    }
+  };
+  await Promise.all(Array.from({ length: carry.concurrency }, lane));
+  upsertMemo({ summary: summaryMemo(summary) });
+
+  if (queue.length > 0) {
+    log.info(`continuing as new with ${queue.length} disks to go`);
+    summary.runs += 1;
+    return continueAsNew<typeof nightlyBackups>({ ...input, carry: { ...carry, queue, summary } satisfies NightlyCarry });
+  }
+  return finish(summary);
+}
+
+/** The first run's part: wait out a purge of this store, take the inventory, decide. */
+async function startNight(
+  hostName: string,
+  workload: Workload,
+  dryRun: boolean,
+  host: FleetActivities & StoreActivities & InventoryActivities,
+  waiter: StoreActivities,
+): Promise<NightlyCarry> {
+  const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: hostName, operations: ['purge'] });
+  const [policy, inventory, restores] = await Promise.all([host.fleetPolicy({ workload }), host.takeInventory({ workload }), host.runningRestores()]);
+  const plan = planNightly(inventory.disks, policy, new Map(Object.entries(restores)));
+  const skippedByCode: NightlySummary['skippedByCode'] = {};
+  for (const s of plan.skipped) skippedByCode[s.code] = (skippedByCode[s.code] ?? 0) + 1;
+  const summary: NightlySummary = {
+    host: hostName,
+    workload,
+    dryRun,
+    inventory: { driver: inventory.driver, disks: inventory.disks.length, takenAt: inventory.takenAt },
+    counts: { planned: plan.backup.length, full: 0, incremental: 0, skipped: plan.skipped.length, failed: 0 },
+    skippedByCode,
+    bytesRead: 0,
+    bytesWritten: 0,
+    startedAt: new Date().toISOString(),
+    runs: 1,
+    waitedFor,
+    backedUp: [],
+    skipped: plan.skipped,
+    failed: [],
+  };
+  log.info('nightly plan', { planned: plan.backup.length, skipped: plan.skipped.length });
+  return { queue: plan.backup, summary, liveForDays: policy.liveForDays, pool: policy.pool, concurrency: policy.concurrency };
+}
+
+function finish(summary: NightlySummary): NightlySummary {
+  const finishedAt = new Date();
+  summary.finishedAt = finishedAt.toISOString();
+  summary.durationSeconds = Math.round((finishedAt.getTime() - Date.parse(summary.startedAt)) / 1000);
+  upsertMemo({ summary: summaryMemo(summary) });
+  upsertSearchAttributes([{ key: Outcome, value: summary.counts.failed > 0 ? 'partial' : 'ok' }]);
+  return summary;
+}
+
+function innermost(err: unknown): Error & { type?: string } {
+  let e = err as Error;
+  while (e.cause instanceof Error) e = e.cause;
+  return e;
+}
+
+/** The innermost message of a child failure (ChildWorkflowFailure → ActivityFailure → the real error). */
+function rootMessage(err: unknown): string {
+  return innermost(err).message;
+}
+
+function rootType(err: unknown): string | undefined {
+  return innermost(err).type;
+}
