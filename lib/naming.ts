@@ -50,6 +50,28 @@ export function workloadImage(workload: Workload, id: string): string {
   return workload === 'vms' ? vmDiskImage(id) : workload === 'volumes' ? `volume-${id}` : id;
 }
 
+/** Marks an image a restore moved aside: `<image>.vmbackup-aside-<time>`. */
+const ASIDE_MARK = '.vmbackup-aside-';
+
+/**
+ * The inverse of {@link workloadImage}: the id an image of the workload's pool
+ * holds, or undefined for any other image (Nova's `_disk.config`/`.swap`, an image
+ * moved aside by a restore, a name that could not be an id). Glance's pattern is
+ * any name, so on a pool shared with Nova or Cinder their names are left out.
+ */
+export function diskIdFromImage(workload: Workload, image: string): string | undefined {
+  if (image.includes(ASIDE_MARK)) return undefined;
+  const id =
+    workload === 'vms'
+      ? /^(.+)_disk$/.exec(image)?.[1]
+      : workload === 'volumes'
+        ? /^volume-(.+)$/.exec(image)?.[1]
+        : /_disk(\.|$)|^volume-/.test(image)
+          ? undefined
+          : image;
+  return id !== undefined && VmId.safeParse(id).success ? id : undefined;
+}
+
 const SNAPSHOT_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})_([a-z0-9-]+)$/;
 
 /**

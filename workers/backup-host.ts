@@ -8,12 +8,19 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { log as activityLog } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createAsideActivities } from '../activities/aside-activities.ts';
 import { createBackupActivities } from '../activities/backup-activities.ts';
+import { createFleetActivities } from '../activities/fleet-activities.ts';
 import { createHostDeps } from '../activities/host-deps.ts';
+import { createInvalidVersionActivities } from '../activities/invalid-version-activities.ts';
+import { createInventoryActivities } from '../activities/inventory-activities.ts';
+import { createInventoryDriver } from '../activities/inventory/create.ts';
+import { createPurgeActivities } from '../activities/purge-activities.ts';
 import { createRestoreActivities } from '../activities/restore-activities.ts';
+import { createSnapshotActivities } from '../activities/snapshot-activities.ts';
 import { createStoreActivities } from '../activities/store-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
@@ -46,6 +53,8 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const deps = createHostDeps(config, host);
+  // Its CLI calls are logged like every other command: through the activity logger.
+  const inventory = createInventoryDriver(config, deps.rbd, (message) => activityLog.info(message));
   const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}` };
   const workflowWorker = await Worker.create({
     ...common,
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     workflowsPath: WORKFLOWS,
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createStoreActivities({ temporal }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -3,31 +3,11 @@
 // always with `-f json`, and reads only the fields it needs, in both the shapes
 // CLI versions print (structured JSON since 5.x, `key='value'` strings before).
 import { z } from 'zod';
-import { CommandError, InvalidInputError } from '../../lib/errors.ts';
-import { VmId } from '../../lib/naming.ts';
-import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import { CommandError } from '../../lib/errors.ts';
 import type { ComputeDriver, ServerState } from './compute-driver.ts';
+import { checked, isNoVolumeService, OpenstackCli, type OpenstackOptions, OpenstackRef } from './openstack-cli.ts';
 
-export interface OpenstackOptions {
-  /** The `openstack` executable; `openstack` on PATH when omitted. */
-  bin?: string | undefined;
-  /**
-   * OS_* variables that authenticate the CLI: OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME,
-   * OS_USER_DOMAIN_NAME, OS_PROJECT_DOMAIN_NAME, OS_IDENTITY_API_VERSION, OS_REGION_NAME, … or OS_CLOUD
-   * (with OS_CLIENT_CONFIG_FILE when clouds.yaml is not in a standard place). Any other variable passes too.
-   */
-  env: Record<string, string>;
-  /** Give up on one CLI call after this many ms (default 120 s). */
-  timeoutMs?: number | undefined;
-  log?: RunOptions['log'];
-}
-
-/**
- * A server, image, flavor, network or project id (or a plain name): the VmId
- * pattern, which every UUID matches. It never starts with "-" (no option
- * injection) and has no "," or "=" (it goes into `--nic net-id=…`).
- */
-const OpenstackRef = VmId;
+export type { OpenstackOptions };
 
 /** Name of a server this driver creates; the same safe characters, so no name is read as an option. */
 const ServerName = z
@@ -41,7 +21,11 @@ const IMAGE_BOOTED_FROM_VOLUME = 'N/A (booted from volume)';
 export class OpenstackComputeDriver implements ComputeDriver {
   readonly kind = 'openstack' as const;
 
-  constructor(private readonly options: OpenstackOptions) {}
+  private readonly cli: OpenstackCli;
+
+  constructor(options: OpenstackOptions) {
+    this.cli = new OpenstackCli(options);
+  }
 
   /** undefined when no server has this id (or this name, within the scoped project). */
   async show(serverId: string): Promise<ServerState | undefined> {
@@ -116,21 +100,8 @@ export class OpenstackComputeDriver implements ComputeDriver {
     });
   }
 
-  private async listRaw(): Promise<Array<Record<string, unknown>>> {
-    // `-c` picks columns and is also the only way to get Project ID and Security Groups;
-    // `--no-name-lookup` skips listing every image and flavor, since only their ids are kept.
-    const columns = ['ID', 'Name', 'Status', 'Networks', 'Image ID', 'Flavor ID', 'Flavor', 'Project ID', 'Security Groups'];
-    const { stdout } = await this.run([
-      'server',
-      'list',
-      '--all-projects',
-      '--long',
-      '--no-name-lookup',
-      ...columns.flatMap((c) => ['-c', c]),
-      '-f',
-      'json',
-    ]);
-    return JSON.parse(stdout || '[]') as Array<Record<string, unknown>>;
+  private listRaw(): Promise<Array<Record<string, unknown>>> {
+    return this.cli.serverRows(['ID', 'Name', 'Status', 'Networks', 'Image ID', 'Flavor ID', 'Flavor', 'Project ID', 'Security Groups']);
   }
 
   /** Server id → ids of the volumes attached to it; empty on a cloud without Cinder. */
@@ -139,7 +110,7 @@ export class OpenstackComputeDriver implements ComputeDriver {
     try {
       ({ stdout } = await this.run(['volume', 'list', '--all-projects', '--long', '-c', 'ID', '-c', 'Attached to', '-f', 'json']));
     } catch (err) {
-      if (err instanceof CommandError && /endpoint for volume\w* service .*not found/i.test(err.stderrTail)) return new Map();
+      if (isNoVolumeService(err)) return new Map();
       throw err;
     }
     const byServer = new Map<string, string[]>();
@@ -150,31 +121,8 @@ export class OpenstackComputeDriver implements ComputeDriver {
   }
 
   private run(args: string[]) {
-    return runCommand(this.options.bin ?? 'openstack', args, {
-      env: this.childEnv(),
-      timeoutMs: this.options.timeoutMs ?? 120_000,
-      log: this.options.log,
-    });
+    return this.cli.run(args);
   }
-
-  /**
-   * The child inherits the worker's environment; an OS_* variable there that
-   * the options do not set (say OS_CLOUD from a sourced openrc) would mix into
-   * the credentials, so it is blanked: the CLI treats an empty one as unset.
-   */
-  private childEnv(): Record<string, string> {
-    const blanked = Object.keys(process.env)
-      .filter((k) => k.startsWith('OS_') && !(k in this.options.env))
-      .map((k) => [k, '']);
-    return { ...Object.fromEntries(blanked), ...this.options.env };
-  }
-}
-
-/** A typed error (non-retryable in Temporal) rather than a ZodError, which would be retried. */
-function checked(schema: z.ZodType<string>, value: string, what: string): string {
-  const result = schema.safeParse(value);
-  if (!result.success) throw new InvalidInputError(`not a valid ${what}: ${JSON.stringify(value)} (${result.error.issues[0]?.message ?? 'invalid'})`);
-  return result.data;
 }
 
 export function isNoSuchServer(err: unknown): boolean {

@@ -1,7 +1,8 @@
 // OpenStack faked at its HTTP boundary, so tests run the real `openstack` CLI
 // against it. It serves just the requests python-openstackclient 6.0 makes for
-// `server show|stop|start|create|list` and `volume list` (Keystone v3, Nova
-// 2.1, Cinder v3, Glance v2, Neutron v2.0), with the response shapes those
+// `server show|stop|start|create|list`, `volume list [--project]`, `image list`
+// and `project list` (Keystone v3, Nova 2.1, Cinder v3, Glance v2, Neutron
+// v2.0), with the response shapes those
 // clients parse. Anything else is answered 404 and kept in `unknown`, which is
 // how the route list below was found: run a command, read `unknown`, add it.
 import { randomUUID } from 'node:crypto';
@@ -37,6 +38,8 @@ export interface FakeVolume {
   name: string;
   projectId: string;
   sizeGb: number;
+  /** Cinder's status; `in-use` or `available` (by attachedTo) when omitted. */
+  status?: string | undefined;
   /** Server id and device, when attached. */
   attachedTo?: { serverId: string; device: string } | undefined;
 }
@@ -44,6 +47,10 @@ export interface FakeVolume {
 export interface FakeImage {
   id: string;
   name: string;
+  /** Owning project; `p-admin` when omitted. */
+  owner?: string | undefined;
+  /** Glance's status; `active` when omitted. */
+  status?: string | undefined;
 }
 
 export interface FakeFlavor {
@@ -176,6 +183,16 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
         const token = randomUUID().replaceAll('-', '');
         tokens.set(token, project.id);
         return { status: 201, headers: { 'X-Subject-Token': token }, body: { token: tokenBody(base, project, !seed.withoutVolumeService) } };
+      },
+    ],
+    ['GET', /^\/identity\/v3\/projects$/, (req) => ({ body: { projects: [...projects.values()].filter((p) => (req.url.searchParams.get('name') ?? p.name) === p.name).map(projectBody), links: { self: `${base}/identity/v3/projects`, next: null, previous: null } } })],
+    [
+      'GET',
+      /^\/identity\/v3\/projects\/([^/]+)$/,
+      (req) => {
+        const p = projects.get(req.params[0]!);
+        if (!p) throw new HttpError(404, { error: { code: 404, title: 'Not Found', message: `Could not find project: ${req.params[0]}.` } });
+        return { body: { project: projectBody(p) } };
       },
     ],
     // Nova 2.1
@@ -312,7 +329,8 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
       /^\/volume\/v3\/([^/]+)\/volumes\/detail$/,
       (req) => {
         const allTenants = isTrue(req.url.searchParams.get('all_tenants'));
-        const list = [...fake.volumes.values()].filter((v) => allTenants || v.projectId === req.projectId);
+        const project = req.url.searchParams.get('project_id');
+        const list = [...fake.volumes.values()].filter((v) => (project ? v.projectId === project : allTenants || v.projectId === req.projectId));
         return { body: { volumes: list.map((v) => volumeBody(base, v)) } };
       },
     ],
@@ -576,7 +594,7 @@ function imageBody(i: FakeImage): Json {
   return {
     id: i.id,
     name: i.name,
-    status: 'active',
+    status: i.status ?? 'active',
     visibility: 'public',
     protected: false,
     os_hidden: false,
@@ -586,7 +604,7 @@ function imageBody(i: FakeImage): Json {
     min_ram: 0,
     size: 16_338_944,
     checksum: null,
-    owner: 'p-admin',
+    owner: i.owner ?? 'p-admin',
     tags: [],
     created_at: UPDATED,
     updated_at: UPDATED,
@@ -594,6 +612,10 @@ function imageBody(i: FakeImage): Json {
     file: `/v2/images/${i.id}/file`,
     schema: '/v2/schemas/image',
   };
+}
+
+function projectBody(p: FakeProject): Json {
+  return { id: p.id, name: p.name, domain_id: DOMAIN.id, description: '', enabled: true, is_domain: false, parent_id: DOMAIN.id, tags: [], links: { self: `/identity/v3/projects/${p.id}` } };
 }
 
 function networkBody(n: FakeNetwork): Json {
@@ -615,7 +637,7 @@ function volumeBody(base: string, v: FakeVolume): Json {
   return {
     id: v.id,
     name: v.name,
-    status: v.attachedTo ? 'in-use' : 'available',
+    status: v.status ?? (v.attachedTo ? 'in-use' : 'available'),
     size: v.sizeGb,
     volume_type: 'ceph',
     bootable: 'false',
