@@ -6,9 +6,13 @@ import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, Vm
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
+import { registerRemoveInvalids } from './commands/remove-invalids.ts';
 import { registerRescue } from './commands/rescue.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
+import { registerSnapshots } from './commands/snapshots.ts';
+import { registerStatus } from './commands/status.ts';
+import { registerSummary } from './commands/summary.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -32,6 +36,10 @@ registerRestoreImage(program);
 registerRestoreVolume(program);
 registerRescue(program);
 registerPurgeAside(program);
+registerSnapshots(program);
+registerRemoveInvalids(program);
+registerStatus(program);
+registerSummary(program);
 
 try {
   await program.parseAsync(process.argv);

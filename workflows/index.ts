@@ -5,3 +5,5 @@ export { restoreInstance } from './restore-instance.ts';
 export { restoreProject } from './restore-project.ts';
 export { rescueInstance } from './rescue-instance.ts';
 export { purgeAside } from './purge-aside.ts';
+export { danglingSnapshots } from './dangling-snapshots.ts';
+export { removeInvalids } from './remove-invalids.ts';

@@ -1,0 +1,50 @@
+// Input and result of the `removeInvalids` workflow (`vmbackup remove-invalids`):
+// the versions of one host's store that backy2 marks invalid (a backup that
+// failed or was killed mid-copy, or blocks a scrub found bad) are removed.
+import { z } from 'zod';
+import { HostName } from '../naming.ts';
+
+export const RemoveInvalidsInput = z.strictObject({
+  host: HostName,
+  dryRun: z.boolean().default(false),
+});
+export type RemoveInvalidsInput = z.input<typeof RemoveInvalidsInput>;
+
+/**
+ * `invalid`: may go. `protected`: invalid but protected, kept.
+ * `in-use`: a backup of its image runs now; its version is invalid until the copy ends.
+ */
+export type InvalidVersionState = 'invalid' | 'protected' | 'in-use';
+
+export interface InvalidVersion {
+  uid: string;
+  name: string;
+  snapshotName: string;
+  date: string;
+  sizeBytes: number;
+  state: InvalidVersionState;
+  reason?: string | undefined;
+}
+
+export interface RemoveInvalidsResult {
+  host: string;
+  dryRun: boolean;
+  /** Every invalid version of the store; `removed` when this run removed it (or found it gone). */
+  versions: Array<InvalidVersion & { removed: boolean }>;
+}
+
+/** The invalid versions among `versions`; `running` maps an image to the backup running on it. */
+export function invalidVersionsOf(
+  versions: ReadonlyArray<{ uid: string; name: string; snapshotName: string; date: string; sizeBytes: number; valid: boolean; protected: boolean }>,
+  running: ReadonlyMap<string, string>,
+): InvalidVersion[] {
+  return versions
+    .filter((v) => !v.valid)
+    .map((v): InvalidVersion => {
+      const at = { uid: v.uid, name: v.name, snapshotName: v.snapshotName, date: v.date, sizeBytes: v.sizeBytes };
+      if (v.protected) return { ...at, state: 'protected', reason: 'protected: unprotect it (backy2 unprotect) if it should go' };
+      const backup = running.get(v.name);
+      if (backup) return { ...at, state: 'in-use', reason: `backup ${backup} of this image is running and may be writing it` };
+      return { ...at, state: 'invalid' };
+    });
+}
