@@ -1,5 +1,6 @@
 // backy2 2.9.17 as a BackupEngine: its CLI with one config file per backup host.
 import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
+import type { StoreCleanup } from '../../lib/operations/purge.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
 import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
 import { SerialQueue } from './serial.ts';
@@ -79,6 +80,19 @@ export class Backy2Engine implements BackupEngine {
 
   async remove(uid: string): Promise<void> {
     await this.writes.run(() => this.run(['rm', '-f', VersionUid.parse(uid)]));
+  }
+
+  /**
+   * `backy2 cleanup` without `--full`: it deletes the blobs on backy2's own list
+   * of delete candidates (filled by `rm`) that are older than an hour and that
+   * no block refers to any more. The hour is backy2's grace time, so a removal
+   * frees its space at the next night's cleanup, not this one. `--full` instead
+   * lists the whole data store and must not run beside any other backy2 job.
+   */
+  async cleanup(): Promise<StoreCleanup> {
+    const { stderr, stdout } = await this.writes.run(() => this.run(['cleanup']));
+    const m = /(\d+) false positives, (\d+) data deletions/.exec(stderr + stdout);
+    return m ? { stillReferenced: Number(m[1]), blobsRemoved: Number(m[2]) } : {};
   }
 
   async restore(uid: string, target: RestoreTarget, control: RunControl = {}): Promise<void> {

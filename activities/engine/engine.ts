@@ -1,5 +1,6 @@
 // The backup engine behind one small interface: backy2 today, another engine
 // (Benji, a newer backy2) may follow without touching workflows or activities.
+import type { StoreCleanup } from '../../lib/operations/purge.ts';
 
 export interface EngineVersion {
   uid: string;
@@ -63,4 +64,6 @@ export interface BackupEngine {
   /** Removes a version even when the engine's own age guard would refuse. */
   remove(uid: string): Promise<void>;
   restore(uid: string, target: RestoreTarget, control?: RunControl): Promise<void>;
+  /** Deletes stored data that no version refers to any more (removing a version only forgets it). */
+  cleanup(): Promise<StoreCleanup>;
 }

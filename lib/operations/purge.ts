@@ -1,0 +1,52 @@
+// Input and result of `purgeExpired`: one backup host's store rid of versions
+// past their lifespan (the rules are in lib/purge-policy.ts).
+import { z } from 'zod';
+import { HostName } from '../naming.ts';
+import type { KeptSummary, RemovedVersion } from '../purge-policy.ts';
+
+const LiveForDays = z.int().min(1);
+
+export const PurgeExpiredInput = z.strictObject({
+  host: HostName,
+  /** The time ages and expiries are judged at: an input, so a run is reproducible (and testable). */
+  asOf: z.iso.datetime(),
+  minAgeDays: z.int().min(0),
+  /** workloads.*.live_for_days, for versions without an `expires_` tag; a workload left out is never judged expired. */
+  liveForDays: z.strictObject({ vms: LiveForDays.optional(), volumes: LiveForDays.optional(), images: LiveForDays.optional() }),
+  /** Plan and report, remove nothing. */
+  dryRun: z.boolean().default(false),
+});
+export type PurgeExpiredInput = z.input<typeof PurgeExpiredInput>;
+
+/** What the cleanup after the removals did, as far as the engine says. */
+export interface StoreCleanup {
+  /** Data blobs deleted. */
+  blobsRemoved?: number | undefined;
+  /** Delete candidates that turned out to be still in use (shared blocks), dropped from the list. */
+  stillReferenced?: number | undefined;
+}
+
+export interface PurgePlan {
+  /** Versions in the store when planned. */
+  versions: number;
+  remove: RemovedVersion[];
+  kept: KeptSummary;
+}
+
+export interface PurgeExpiredResult {
+  host: string;
+  asOf: string;
+  minAgeDays: number;
+  dryRun: boolean;
+  /** Backups (and nightly runs) on this host's store the purge waited for before it planned. */
+  waitedFor: string[];
+  waitedSeconds: number;
+  versions: number;
+  /** Versions removed; in a dry run, those that would be. */
+  removed: RemovedVersion[];
+  kept: KeptSummary;
+  /** Undefined in a dry run. */
+  cleanup?: StoreCleanup | undefined;
+  startedAt: string;
+  finishedAt: string;
+}
