@@ -2,12 +2,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, InvalidInputError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { ConfigError, InvalidInputError, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerPurge } from './commands/purge.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
 import { registerRemoveInvalids } from './commands/remove-invalids.ts';
 import { registerRescue } from './commands/rescue.ts';
+import { registerRunNightly } from './commands/run-nightly.ts';
+import { registerSchedule } from './commands/schedule.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
 import { registerSnapshots } from './commands/snapshots.ts';
@@ -35,11 +38,14 @@ registerRestore(program);
 registerRestoreImage(program);
 registerRestoreVolume(program);
 registerRescue(program);
+registerPurge(program);
 registerPurgeAside(program);
 registerSnapshots(program);
 registerRemoveInvalids(program);
 registerStatus(program);
 registerSummary(program);
+registerRunNightly(program);
+registerSchedule(program);
 
 try {
   await program.parseAsync(process.argv);
@@ -65,7 +71,7 @@ function report(err: unknown): number {
   console.error(`error: ${message}`);
   if (err instanceof VmbackupError && err.hint) console.error(`hint: ${err.hint}`);
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.invalidInput;
-  if (err instanceof UnknownVmError || err instanceof UnknownVersionError) return EXIT.notFound;
+  if (err instanceof UnknownVmError || err instanceof UnknownVersionError || err instanceof UnknownScheduleError) return EXIT.notFound;
   if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
   return EXIT.failed;
 }

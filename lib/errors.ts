@@ -25,6 +25,9 @@ export class UnknownVmError extends VmbackupError {}
 /** A backup version that was asked for does not exist. */
 export class UnknownVersionError extends VmbackupError {}
 
+/** A Schedule that was asked for does not exist (or is another config's). */
+export class UnknownScheduleError extends VmbackupError {}
+
 /** An external command failed; `command` is its argv for the logs. */
 export class CommandError extends VmbackupError {
   constructor(

@@ -7,12 +7,16 @@ import { vmbackupWith } from './cli.ts';
 import { type FakeOpenstackSeed, startFakeOpenstack } from './fake-openstack.ts';
 import { CONFIG_FILE } from './stack.ts';
 
-/** Starts the fake and writes, into `dir`, this test file's config with `compute.driver: openstack` pointed at it. */
-export async function withFakeOpenstack(dir: string, seed: FakeOpenstackSeed) {
+/**
+ * Starts the fake and writes, into `dir`, this test file's config with `compute.driver: openstack` pointed at it;
+ * `extra` (top-level keys) is laid over it, e.g. an `openstack` inventory, assignments or schedules.
+ */
+export async function withFakeOpenstack(dir: string, seed: FakeOpenstackSeed, extra: (base: Record<string, unknown>) => Record<string, unknown> = () => ({})) {
   const fake = await startFakeOpenstack(seed);
   const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
   const configFile = join(dir, 'config.yaml');
-  writeFileSync(configFile, yaml.dump({ ...base, compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 } }));
+  const config = { ...base, compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 } };
+  writeFileSync(configFile, yaml.dump({ ...config, ...extra(config) }));
   /** `vmbackup -o json …` with that config; throws with its stderr unless it exits 0. */
   const cli = async <T>(...args: string[]): Promise<T> => {
     const r = await vmbackupWith(configFile, '-o', 'json', ...args);

@@ -1,0 +1,228 @@
+// `vmbackup schedule apply|list|trigger|pause|unpause`: the Temporal Schedules
+// that start every host's nightly backups and purge. `apply` makes them match
+// the config exactly (and is safe to run again); the rest act on one of them.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Client, type ScheduleDescription, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
+import type { Command } from 'commander';
+import { InvalidInputError, UnknownScheduleError, VmbackupError } from '../../lib/errors.ts';
+import type { NightlySummary } from '../../lib/operations/nightly.ts';
+import { type DesiredSchedule, desiredSchedules, schedulePrefix } from '../../lib/schedules.ts';
+import { workflowUrl } from '../../lib/temporal/connection.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import { formatDate } from '../output/format.ts';
+import { renderNightlySummary } from '../output/nightly-summary.ts';
+import { renderTable } from '../output/table.ts';
+
+const FINGERPRINT = 'vmbackupConfig';
+
+export function registerSchedule(program: Command): void {
+  const schedule = program
+    .command('schedule')
+    .description("the Temporal Schedules that start each host's nightly backups and purge")
+    .addHelpText(
+      'after',
+      `
+Schedule ids are <task_queue>/<host>/<vms|volumes|images|purge>; commands take
+the id or just <host>/<kind>. Times and time zones come from hosts[].schedule.
+
+Examples:
+  vmbackup schedule apply --dry-run
+  vmbackup schedule apply
+  vmbackup schedule list
+  vmbackup schedule trigger backup1/vms --wait
+  vmbackup schedule pause backup2/purge --note "store migration, INC-123"`,
+    );
+  const action = (fn: (ctx: CliContext, ...args: never[]) => Promise<number | void>) =>
+    async (...args: unknown[]) => {
+      const command = args.at(-1) as Command;
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        process.exitCode = (await fn(ctx, ...(args.slice(0, -1) as never[]))) ?? EXIT.ok;
+      } finally {
+        await ctx.close();
+      }
+    };
+  schedule
+    .command('apply')
+    .description('create or update every Schedule the config names, remove the ones it no longer names')
+    .option('-n, --dry-run', 'show what would change, change nothing')
+    .action(action(apply));
+  schedule.command('list').description("this config's Schedules: when, paused, next and last run").action(action(list));
+  schedule
+    .command('trigger')
+    .description('start a Schedule\'s workflow now (its overlap policy still applies)')
+    .argument('<schedule>', 'schedule id, or <host>/<kind>')
+    .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed')
+    .action(action(trigger));
+  for (const verb of ['pause', 'unpause'] as const) {
+    schedule
+      .command(verb)
+      .description(verb === 'pause' ? 'stop a Schedule from starting runs (a running one goes on)' : 'let a paused Schedule start runs again')
+      .argument('<schedule>', 'schedule id, or <host>/<kind>')
+      .option('--note <text>', 'why: shown in `schedule list` and the Web UI')
+      .action(action((ctx, id: string, options: { note?: string }) => setPaused(ctx, id, verb === 'pause', options.note)));
+  }
+}
+
+type ApplyChange = { scheduleId: string; change: 'create' | 'update' | 'unchanged' | 'remove'; when: string };
+
+async function apply(ctx: CliContext, options: { dryRun?: boolean }): Promise<number> {
+  const client = await ctx.temporal();
+  const desired = desiredSchedules(ctx.config);
+  const existing = await ourSchedules(client, ctx);
+  const changes: ApplyChange[] = [];
+  for (const want of desired) {
+    const have = existing.get(want.scheduleId);
+    const change = !have ? 'create' : have.action.memo?.[FINGERPRINT] === want.fingerprint ? 'unchanged' : 'update';
+    changes.push({ scheduleId: want.scheduleId, change, when: whenOf(want) });
+    if (options.dryRun || change === 'unchanged') continue;
+    const spec = scheduleOptions(ctx, want);
+    if (change === 'create') {
+      await client.schedule.create(spec);
+    } else {
+      await client.schedule.getHandle(want.scheduleId).update((prev) => ({ ...prev, spec: spec.spec, action: spec.action, policies: spec.policies }));
+    }
+  }
+  for (const id of existing.keys()) {
+    if (desired.some((d) => d.scheduleId === id)) continue;
+    changes.push({ scheduleId: id, change: 'remove', when: '-' });
+    if (!options.dryRun) await client.schedule.getHandle(id).delete();
+  }
+  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun: Boolean(options.dryRun), changes }, null, 2));
+  else {
+    console.log(renderTable(changes, [{ header: 'SCHEDULE', value: (c) => c.scheduleId }, { header: options.dryRun ? 'WOULD' : 'DONE', value: (c) => c.change }, { header: 'WHEN', value: (c) => c.when }]));
+    if (changes.length === 0) console.error('the config names no schedule (hosts[].schedule) and none exists');
+  }
+  return EXIT.ok;
+}
+
+function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOptions {
+  const policy = ctx.config.schedules;
+  return {
+    scheduleId: want.scheduleId,
+    spec: { calendars: [{ hour: want.hour, minute: want.minute }], timezone: want.timeZone },
+    action: {
+      type: 'startWorkflow',
+      workflowType: want.workflowType,
+      workflowId: want.workflowId,
+      taskQueue: ctx.config.temporal.task_queue,
+      args: want.args,
+      typedSearchAttributes: want.searchAttributes,
+      memo: { [FINGERPRINT]: want.fingerprint },
+    },
+    policies: {
+      // A night still running when the next is due: the next one is skipped, never doubled.
+      overlap: ScheduleOverlapPolicy.SKIP,
+      catchupWindow: `${policy.catchup_window_minutes}m`,
+      pauseOnFailure: policy.pause_on_failure,
+    },
+  };
+}
+
+function whenOf(s: Pick<DesiredSchedule, 'hour' | 'minute' | 'timeZone'>): string {
+  return `daily ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.timeZone}`;
+}
+
+/** Every Schedule of this config (by id prefix), described. */
+async function ourSchedules(client: Client, ctx: CliContext): Promise<Map<string, ScheduleDescription>> {
+  const prefix = schedulePrefix(ctx.config);
+  const found = new Map<string, ScheduleDescription>();
+  for await (const s of client.schedule.list()) {
+    if (s.scheduleId.startsWith(prefix)) found.set(s.scheduleId, await client.schedule.getHandle(s.scheduleId).describe());
+  }
+  return found;
+}
+
+async function list(ctx: CliContext): Promise<number> {
+  const client = await ctx.temporal();
+  const rows = [...(await ourSchedules(client, ctx)).values()]
+    .sort((a, b) => a.scheduleId.localeCompare(b.scheduleId))
+    .map((d) => {
+      const calendar = d.spec.calendars?.[0];
+      const last = d.info.recentActions.at(-1);
+      return {
+        scheduleId: d.scheduleId,
+        when: calendar ? whenOf({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, timeZone: d.spec.timezone ?? 'UTC' }) : '-',
+        paused: d.state.paused,
+        note: d.state.note,
+        nextRun: d.info.nextActionTimes[0]?.toISOString(),
+        lastRun: last?.takenAt.toISOString(),
+        lastWorkflowId: last?.action.workflow.workflowId,
+        running: d.info.runningActions.length,
+      };
+    });
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify(rows, null, 2));
+    return EXIT.ok;
+  }
+  console.log(
+    renderTable(rows, [
+      { header: 'SCHEDULE', value: (r) => r.scheduleId },
+      { header: 'WHEN', value: (r) => r.when },
+      { header: 'PAUSED', value: (r) => (r.paused ? `yes${r.note ? ` (${r.note})` : ''}` : 'no') },
+      { header: 'NEXT RUN (UTC)', value: (r) => r.nextRun && formatDate(r.nextRun) },
+      { header: 'LAST RUN (UTC)', value: (r) => r.lastRun && formatDate(r.lastRun) },
+      { header: 'RUNNING', value: (r) => r.running, align: 'right' },
+    ]),
+  );
+  if (rows.length === 0) console.error('no Schedules yet: run `vmbackup schedule apply`');
+  return EXIT.ok;
+}
+
+async function resolveSchedule(client: Client, ctx: CliContext, id: string) {
+  const prefix = schedulePrefix(ctx.config);
+  const scheduleId = id.startsWith(prefix) ? id : `${prefix}${id}`;
+  if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge)$/.test(scheduleId)) {
+    throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge> or ${prefix}<host>/<kind>`);
+  }
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    return { handle, description: await handle.describe() };
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      throw new UnknownScheduleError(`no schedule ${scheduleId}`, 'List them with `vmbackup schedule list`; create them with `vmbackup schedule apply`.');
+    }
+    throw err;
+  }
+}
+
+async function trigger(ctx: CliContext, id: string, options: { wait?: boolean }): Promise<number> {
+  const client = await ctx.temporal();
+  const { handle, description } = await resolveSchedule(client, ctx, id);
+  const before = new Set(description.info.recentActions.map((a) => a.action.workflow.workflowId));
+  await handle.trigger();
+  // The Schedule starts the workflow asynchronously; its description shows it within a second or two.
+  let workflowId: string | undefined;
+  for (let i = 0; i < 60 && !workflowId; i++) {
+    const d = await handle.describe();
+    workflowId = [...d.info.runningActions, ...d.info.recentActions.map((a) => a.action)].map((a) => a.workflow.workflowId).find((w) => !before.has(w));
+    if (!workflowId) await sleep(500);
+  }
+  if (!workflowId) throw new VmbackupError(`schedule ${handle.scheduleId} did not start a run (is it paused, or a run still going? overlap policy skip)`, 'Check `vmbackup schedule list`.');
+  if (ctx.output === 'table') console.error(`triggered ${handle.scheduleId}: ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+  if (!options.wait) {
+    if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId }, null, 2));
+    return EXIT.ok;
+  }
+  const result = (await client.workflow.getHandle(workflowId).result()) as unknown;
+  if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
+  else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
+  else console.log(JSON.stringify(result, null, 2));
+  return isNightlySummary(result) && result.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+}
+
+function isNightlySummary(r: unknown): r is NightlySummary {
+  return typeof r === 'object' && r !== null && 'counts' in r && 'skippedByCode' in r;
+}
+
+async function setPaused(ctx: CliContext, id: string, paused: boolean, note?: string): Promise<number> {
+  const client = await ctx.temporal();
+  const { handle } = await resolveSchedule(client, ctx, id);
+  const text = note ?? `${paused ? 'paused' : 'unpaused'} with vmbackup by ${process.env.USER ?? 'unknown'}`;
+  if (paused) await handle.pause(text);
+  else await handle.unpause(text);
+  if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, paused, note: text }, null, 2));
+  else console.log(`${handle.scheduleId}: ${paused ? 'paused' : 'unpaused'} (${text})`);
+  return EXIT.ok;
+}
