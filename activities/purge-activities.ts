@@ -1,0 +1,67 @@
+// Purge of expired versions from this host's backup store. The plan is made
+// here, next to the store, because a store of thousands of disks lists more
+// versions than a workflow history should carry; only the verdicts travel.
+import { log } from '@temporalio/activity';
+import type { PurgePlan, StoreCleanup } from '../lib/operations/purge.ts';
+import { decidePurge, type KeepReason, type PurgePolicy, summarizeKept } from '../lib/purge-policy.ts';
+import { withHeartbeat } from './heartbeat.ts';
+import type { HostDeps } from './host-deps.ts';
+
+/** Removals one run plans at most; a longer backlog is worked off over the next nights. */
+export const MAX_REMOVALS_PER_RUN = 5000;
+
+export interface RemoveVersionsResult {
+  /** Removed now, or already gone (a retry after the work was done). */
+  removed: string[];
+  /** Left in place after all, and why: protected since the plan was made. */
+  skipped: Array<{ uid: string; reason: KeepReason }>;
+}
+
+export function createPurgeActivities(deps: HostDeps) {
+  const { engine } = deps;
+  const current = async () => new Map((await engine.listVersions()).map((v) => [v.uid, v]));
+  return {
+    /** Changes nothing. */
+    async planPurge(policy: Omit<PurgePolicy, 'maxRemovals'>): Promise<PurgePlan> {
+      const versions = await engine.listVersions();
+      const { remove, keep } = decidePurge(versions, { ...policy, maxRemovals: MAX_REMOVALS_PER_RUN });
+      return { versions: versions.length, remove, kept: summarizeKept(keep) };
+    },
+
+    /**
+     * Removes the given versions, one backy2 write at a time (the engine queues
+     * them behind any backup of this store). Idempotent: a version already gone
+     * counts as removed, so a retry after a crash picks up where it stopped.
+     */
+    async removeVersions(input: { uids: string[] }): Promise<RemoveVersionsResult> {
+      const result: RemoveVersionsResult = { removed: [], skipped: [] };
+      let now = await current();
+      await withHeartbeat({ step: 'remove', percent: 0 }, async (report) => {
+        for (const [i, uid] of input.uids.entries()) {
+          const version = now.get(uid);
+          // Protection is checked again: an operator may have protected it since the plan.
+          if (version?.protected) result.skipped.push({ uid, reason: 'protected' });
+          else if (version) {
+            log.info(`removing version ${uid} of ${version.name} (${version.date})`);
+            try {
+              await engine.remove(uid);
+            } catch (err) {
+              // Gone meanwhile (another purge of the same store) is done; anything else is a failure.
+              now = await current();
+              if (now.has(uid)) throw err;
+            }
+            result.removed.push(uid);
+          } else result.removed.push(uid);
+          report({ step: 'remove', percent: Math.round(((i + 1) / input.uids.length) * 100) });
+        }
+      });
+      return result;
+    },
+
+    async cleanupStore(): Promise<StoreCleanup> {
+      return withHeartbeat({ step: 'cleanup' }, () => engine.cleanup());
+    },
+  };
+}
+
+export type PurgeActivities = ReturnType<typeof createPurgeActivities>;

@@ -1,0 +1,54 @@
+// purgeExpired: one backup host's store rid of versions past their lifespan,
+// then `backy2 cleanup`. It first waits until no backup or nightly run uses the
+// store (backy2 2.9 holds SQLite's write lock for a whole backup), then plans
+// on the host and removes in small batches, so a crash loses at most a batch's
+// progress and the history shows how far it got.
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { PurgeActivities } from '../activities/purge-activities.ts';
+import type { StoreActivities } from '../activities/store-activities.ts';
+import { type PurgeExpiredInput, PurgeExpiredInput as InputSchema, type PurgeExpiredResult } from '../lib/operations/purge.ts';
+import { summarizeKept } from '../lib/purge-policy.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { parseInput } from './parse-input.ts';
+
+/** Versions per removeVersions call: about a minute of backy2 `rm`s. */
+const BATCH = 50;
+
+export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpiredResult> {
+  const input = parseInput(InputSchema, raw);
+  const startedAt = new Date().toISOString();
+  const taskQueue = hostTaskQueue(workflowInfo().taskQueue, input.host);
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 };
+  // A backup of a large disk runs for hours; a dead worker shows as a missing heartbeat, not the long timeout.
+  const { awaitStoreIdle } = proxyActivities<StoreActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '1m', retry });
+  const { planPurge } = proxyActivities<PurgeActivities>({ taskQueue, startToCloseTimeout: '10m', retry });
+  // Removals wait in the engine's write queue behind any backup that started since, heartbeating.
+  const { removeVersions, cleanupStore } = proxyActivities<PurgeActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '1m', retry });
+
+  const idle = await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'] });
+  const plan = await planPurge({ asOf: input.asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
+  const result = (extra: Pick<PurgeExpiredResult, 'removed'> & Partial<PurgeExpiredResult>): PurgeExpiredResult => ({
+    host: input.host,
+    asOf: input.asOf,
+    minAgeDays: input.minAgeDays,
+    dryRun: input.dryRun,
+    waitedFor: idle.waitedFor,
+    waitedSeconds: idle.waitedSeconds,
+    versions: plan.versions,
+    kept: plan.kept,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    ...extra,
+  });
+  if (input.dryRun) return result({ removed: plan.remove });
+
+  const removed = new Set<string>();
+  for (let i = 0; i < plan.remove.length; i += BATCH) {
+    const batch = plan.remove.slice(i, i + BATCH);
+    const r = await removeVersions({ uids: batch.map((v) => v.uid) });
+    for (const uid of r.removed) removed.add(uid);
+    summarizeKept(r.skipped.map((s) => ({ ...batch.find((v) => v.uid === s.uid)!, reason: s.reason })), plan.kept);
+  }
+  const cleanup = await cleanupStore();
+  return result({ removed: plan.remove.filter((v) => removed.has(v.uid)), cleanup });
+}
