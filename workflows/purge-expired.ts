@@ -25,7 +25,8 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
   // Removals wait in the engine's write queue behind any backup that started since, heartbeating.
   const { removeVersions, cleanupStore } = proxyActivities<PurgeActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '1m', retry });
 
-  const idle = await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'] });
+  // A dry run only reads (straight from the metadata, no lock taken), so it answers at once rather than after the night's backups.
+  const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'] });
   const plan = await planPurge({ asOf: input.asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
   const result = (extra: Pick<PurgeExpiredResult, 'removed'> & Partial<PurgeExpiredResult>): PurgeExpiredResult => ({
     host: input.host,

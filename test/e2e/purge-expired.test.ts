@@ -7,7 +7,7 @@
 // set of versions left is this file's alone, and neither other tests' backups
 // nor their SQLite write locks get in the way.
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
@@ -60,6 +60,8 @@ before(async () => {
 after(async () => {
   await worker?.stop();
   for (const image of images) await removeDisk(image);
+  // The private store holds a 256 MiB backup; nothing else reads it.
+  rmSync(DIR, { recursive: true, force: true });
 });
 
 /**
@@ -134,6 +136,10 @@ test('purge waits for a backup running on the same store before it removes anyth
   images.push(await createDisk(big, 256 * MiB));
   const client = await connectClient();
   try {
+    // With no worker polling, the backup is Running from its start until the
+    // worker is back, so the purge started meanwhile must find it, however
+    // quickly the copy itself goes.
+    await worker.stop();
     const backup = await client.workflow.start<typeof backupInstance>('backupInstance', {
       taskQueue: hostTaskQueue(config.temporal.task_queue, HOST),
       workflowId: `test-purge-wait/${big}`,
@@ -142,8 +148,7 @@ test('purge waits for a backup running on the same store before it removes anyth
     });
     const running = await findWorkflows(client, `WorkflowId = "${backup.workflowId}" AND ExecutionStatus = "Running"`);
     assert.equal(running.length, 1, 'the backup is running and visible');
-
-    // Started directly, as the CLI does, so it begins while the copy is still going.
+    // Started as the CLI starts it.
     const purge = await client.workflow.start<typeof purgeExpired>('purgeExpired', {
       taskQueue: config.temporal.task_queue,
       workflowId: `test-purge-wait/${HOST}/${Date.now()}`,
@@ -153,6 +158,7 @@ test('purge waits for a backup running on the same store before it removes anyth
         { key: BackupHost, value: HOST },
       ],
     });
+    worker = await startWorker(HOST, CONFIG);
     const r = await purge.result();
     await backup.result();
 
