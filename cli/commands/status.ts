@@ -1,3 +1,105 @@
+// `vmbackup status`: running and recent operations, from Temporal visibility
+// (the search attributes every workflow of this system starts with).
 import type { Command } from 'commander';
+import { prettifyError } from 'zod';
+import { InvalidInputError } from '../../lib/errors.ts';
+import { BackupHost, Operation, Project, VmId, Workload } from '../../lib/search-attributes.ts';
+import { workflowUrl } from '../../lib/temporal/connection.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { formatDate, formatDuration } from '../output/format.ts';
+import { renderTable } from '../output/table.ts';
+import { byStatusOrder, parseSince, StatusFilters, statusQuery } from '../status-query.ts';
 
-export function registerStatus(_program: Command): void {}
+interface StatusOptions {
+  host?: string;
+  vm?: string;
+  project?: string;
+  operation?: string;
+  workload?: string;
+  since: string;
+  limit: string;
+}
+
+export function registerStatus(program: Command): void {
+  program
+    .command('status')
+    .description('running and recent operations (backups, restores, purges, …), running ones first')
+    .option('--host <name>', 'only operations of this backup host')
+    .option('--vm <id>', 'only operations of this VM (or volume or image id)')
+    .option('--project <id>', 'only operations of this project')
+    .option('--operation <name>', 'only this operation: backup, plan, list, restore, purge, nightly')
+    .option('--workload <kind>', 'only this workload: vms, volumes, images')
+    .option('--since <span|date>', 'finished operations started since then (running ones are always shown)', '24h')
+    .option('--limit <n>', 'at most this many rows', '50')
+    .addHelpText(
+      'after',
+      `
+The same list in the Web UI: Workflows, filtered by the query printed with -o json.
+
+Examples:
+  vmbackup status
+  vmbackup status --host backup1 --since 7d --limit 200
+  vmbackup status --vm 3f1c…-…-… --operation backup -o json`,
+    )
+    .action(async (options: StatusOptions, command: Command) => {
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await runStatus(ctx, options);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+async function runStatus(ctx: CliContext, options: StatusOptions): Promise<void> {
+  const limit = Number(options.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidInputError(`--limit '${options.limit}': expected a whole number from 1 to 10000`);
+  const { host, vm, project, operation, workload } = options;
+  const filters = StatusFilters.safeParse({ host, vm, project, operation, workload, since: parseSince(options.since, new Date()) });
+  if (!filters.success) throw new InvalidInputError(`invalid filter: ${prettifyError(filters.error)}`);
+  const query = statusQuery(filters.data);
+  const client = await ctx.temporal();
+  const now = Date.now();
+  const rows = [];
+  // Visibility lists running executions first, then the most recently closed.
+  for await (const wf of client.workflow.list({ query, pageSize: Math.min(limit, 1000) })) {
+    const sa = wf.typedSearchAttributes;
+    const startTime = wf.startTime.toISOString();
+    rows.push({
+      operation: sa.get(Operation),
+      workflowId: wf.workflowId,
+      runId: wf.runId,
+      vm: sa.get(VmId),
+      host: sa.get(BackupHost),
+      project: sa.get(Project),
+      workload: sa.get(Workload),
+      status: wf.status.name,
+      running: wf.status.name === 'RUNNING',
+      startTime,
+      closeTime: wf.closeTime?.toISOString(),
+      durationMs: (wf.closeTime?.getTime() ?? now) - wf.startTime.getTime(),
+      url: workflowUrl(ctx.config.temporal, wf.workflowId, wf.runId),
+    });
+    if (rows.length >= limit) break;
+  }
+  rows.sort(byStatusOrder);
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ query, operations: rows }, null, 2));
+    return;
+  }
+  if (rows.length === 0) {
+    console.log(`no operations since ${formatDate(filters.data.since.toISOString())}`);
+    return;
+  }
+  console.log(
+    renderTable(rows, [
+      { header: 'OPERATION', value: (r) => r.operation },
+      { header: 'ID', value: (r) => r.workflowId },
+      { header: 'VM', value: (r) => r.vm },
+      { header: 'HOST', value: (r) => r.host },
+      { header: 'STATUS', value: (r) => r.status.toLowerCase() },
+      { header: 'STARTED', value: (r) => formatDate(r.startTime) },
+      { header: 'DURATION', value: (r) => formatDuration(r.durationMs) + (r.running ? ' so far' : ''), align: 'right' },
+    ]),
+  );
+}

@@ -6,11 +6,11 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import type { DanglingSnapshotsResult } from '../../lib/operations/dangling-snapshots.ts';
-import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { vmbackup, vmbackupJson } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
-import { config, POOL, rbd, uniqueVmId } from '../support/stack.ts';
-import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { POOL, rbd, uniqueVmId } from '../support/stack.ts';
+import { startRunningOperation, type RunningOperation } from '../support/running-operation.ts';
+import { connectClient } from '../support/temporal.ts';
 import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
 type Report = { dryRun: boolean; hosts: DanglingSnapshotsResult[]; errors: Array<{ host: string; error: string }> };
@@ -28,7 +28,7 @@ let client: Client;
 let image: string;
 let busyImage: string;
 let backupSnapshot: string;
-let busyWorkflowId: string;
+let busy: RunningOperation;
 
 before(async () => {
   worker = await startWorker(HOST);
@@ -40,20 +40,12 @@ before(async () => {
   for (const snap of [stray, strayProtected, otherHost, runbook, manual]) await rbd('snap', 'create', `${POOL}/${image}@${snap}`);
   await rbd('snap', 'protect', `${POOL}/${image}@${strayProtected}`);
   await rbd('snap', 'create', `${POOL}/${busyImage}@${stray}`);
-  // A backup of busyVm that is running: started on a queue no worker polls, so it
-  // stays running, and visibility shows it exactly as it shows a real one mid-copy.
-  busyWorkflowId = `backup/${busyVm}/test-running`;
-  await client.workflow.start('backupInstance', {
-    taskQueue: `${config.temporal.task_queue}.nobody`,
-    workflowId: busyWorkflowId,
-    args: [{ vmId: busyVm, pool: POOL, host: HOST }],
-    typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: busyVm, host: HOST }),
-  });
-  await findWorkflows(client, `WorkflowId = "${busyWorkflowId}" AND ExecutionStatus = "Running" AND Operation = "backup"`);
+  // A backup of busyVm that is running right now.
+  busy = await startRunningOperation(client, { operation: 'backup', workflowType: 'backupInstance', vmId: busyVm, host: HOST });
 });
 
 after(async () => {
-  await client?.workflow.getHandle(busyWorkflowId).terminate('test done').catch(() => undefined);
+  await busy?.end();
   await worker?.stop();
   await client?.connection.close();
   await rbd('snap', 'unprotect', `${POOL}/${image}@${strayProtected}`).catch(() => undefined);
@@ -75,7 +67,7 @@ test('a stray snapshot of this system is reported and purged; others, protected 
   assert.deepEqual(listed.errors, []);
   assert.deepEqual(ours(listed), [`${busyImage}@${stray} in-use`, `${image}@${stray} dangling`, `${image}@${strayProtected} protected`].sort());
   const inUse = listed.hosts[0]!.snapshots.find((s) => s.image === busyImage)!;
-  assert.match(inUse.reason ?? '', new RegExp(busyWorkflowId.replaceAll('/', '\\/')));
+  assert.match(inUse.reason ?? '', new RegExp(busy.workflowId.replaceAll('/', '\\/')));
 
   const plan = await vmbackupJson<Report>('snapshots', 'purge', '--host', HOST, '--dry-run');
   assert.equal(plan.dryRun, true);
