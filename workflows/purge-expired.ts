@@ -16,6 +16,7 @@ const BATCH = 50;
 
 export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpiredResult> {
   const input = parseInput(InputSchema, raw);
+  const asOf = input.asOf ?? workflowInfo().runStartTime.toISOString();
   const startedAt = new Date().toISOString();
   const taskQueue = hostTaskQueue(workflowInfo().taskQueue, input.host);
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 };
@@ -27,10 +28,10 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
 
   // A dry run only reads (straight from the metadata, no lock taken), so it answers at once rather than after the night's backups.
   const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'] });
-  const plan = await planPurge({ asOf: input.asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
+  const plan = await planPurge({ asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
   const result = (extra: Pick<PurgeExpiredResult, 'removed'> & Partial<PurgeExpiredResult>): PurgeExpiredResult => ({
     host: input.host,
-    asOf: input.asOf,
+    asOf,
     minAgeDays: input.minAgeDays,
     dryRun: input.dryRun,
     waitedFor: idle.waitedFor,

@@ -3,7 +3,7 @@
 // is named on stderr and skipped, and the exit code says the purge is partial.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
-import type { PurgeExpiredInput, PurgeExpiredResult } from '../../lib/operations/purge.ts';
+import { liveForDaysOf, type PurgeExpiredInput, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import { BackupHost, Operation } from '../../lib/search-attributes.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
@@ -60,7 +60,7 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
       host,
       asOf: asOf.toISOString(),
       minAgeDays: purge.min_age_days,
-      liveForDays: { vms: workloads.vms.live_for_days, volumes: workloads.volumes?.live_for_days, images: workloads.images?.live_for_days },
+      liveForDays: liveForDaysOf(workloads),
       dryRun,
     };
     return client.workflow.execute<typeof purgeExpired>('purgeExpired', {

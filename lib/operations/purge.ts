@@ -1,15 +1,18 @@
 // Input and result of `purgeExpired`: one backup host's store rid of versions
 // past their lifespan (the rules are in lib/purge-policy.ts).
 import { z } from 'zod';
-import { HostName } from '../naming.ts';
+import { HostName, type Workload } from '../naming.ts';
 import type { KeptSummary, RemovedVersion } from '../purge-policy.ts';
 
 const LiveForDays = z.int().min(1);
 
 export const PurgeExpiredInput = z.strictObject({
   host: HostName,
-  /** The time ages and expiries are judged at: an input, so a run is reproducible (and testable). */
-  asOf: z.iso.datetime(),
+  /**
+   * The time ages and expiries are judged at: an input, so a run is reproducible
+   * (and testable). A Schedule cannot pass "now", so it is then the run's start time.
+   */
+  asOf: z.iso.datetime().optional(),
   minAgeDays: z.int().min(0),
   /** workloads.*.live_for_days, for versions without an `expires_` tag; a workload left out is never judged expired. */
   liveForDays: z.strictObject({ vms: LiveForDays.optional(), volumes: LiveForDays.optional(), images: LiveForDays.optional() }),
@@ -17,6 +20,11 @@ export const PurgeExpiredInput = z.strictObject({
   dryRun: z.boolean().default(false),
 });
 export type PurgeExpiredInput = z.input<typeof PurgeExpiredInput>;
+
+/** The lifespans of the configured workloads, as purgeExpired takes them. */
+export function liveForDaysOf(workloads: Partial<Record<Workload, { live_for_days: number } | undefined>>): PurgeExpiredInput['liveForDays'] {
+  return { vms: workloads.vms?.live_for_days, volumes: workloads.volumes?.live_for_days, images: workloads.images?.live_for_days };
+}
 
 /** What the cleanup after the removals did, as far as the engine says. */
 export interface StoreCleanup {
