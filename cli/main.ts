@@ -8,6 +8,7 @@ import { registerLs } from './commands/ls.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
 import { registerRemoveInvalids } from './commands/remove-invalids.ts';
+import { registerRemoveUnhandled } from './commands/remove-unhandled.ts';
 import { registerRescue } from './commands/rescue.ts';
 import { registerRunNightly } from './commands/run-nightly.ts';
 import { registerSchedule } from './commands/schedule.ts';
@@ -16,6 +17,7 @@ import { registerRestoreImage, registerRestoreVolume } from './commands/restore-
 import { registerSnapshots } from './commands/snapshots.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerSummary } from './commands/summary.ts';
+import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { EXIT } from './exit-codes.ts';
 
@@ -42,6 +44,8 @@ registerPurge(program);
 registerPurgeAside(program);
 registerSnapshots(program);
 registerRemoveInvalids(program);
+registerRemoveUnhandled(program);
+registerWhere(program);
 registerStatus(program);
 registerSummary(program);
 registerRunNightly(program);

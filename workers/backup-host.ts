@@ -21,6 +21,7 @@ import { createInventoryDriver } from '../activities/inventory/create.ts';
 import { createPurgeActivities } from '../activities/purge-activities.ts';
 import { createRestoreActivities } from '../activities/restore-activities.ts';
 import { createSnapshotActivities } from '../activities/snapshot-activities.ts';
+import { createUnhandledActivities } from '../activities/unhandled-activities.ts';
 import { createStoreActivities } from '../activities/store-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
     workflowsPath: WORKFLOWS,
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -9,3 +9,5 @@ export { purgeExpired } from './purge-expired.ts';
 export { danglingSnapshots } from './dangling-snapshots.ts';
 export { removeInvalids } from './remove-invalids.ts';
 export { nightlyBackups } from './nightly-backups.ts';
+export { removeUnhandled } from './remove-unhandled.ts';
+export { listInventory } from './list-inventory.ts';

@@ -1,0 +1,110 @@
+// remove-unhandled's plan: which disks of a host's store it would remove and
+// why, and everything it keeps because it cannot be sure (no project, no host
+// assigned, a backup running, protected versions, names of no workload).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { removeMode } from '../../cli/commands/remove-unhandled.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
+import { assertInventoryPlausible, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, UnsafeInventoryError, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
+
+let n = 0;
+const version = (name: string, extra: Partial<StoreVersion> = {}): StoreVersion => ({
+  uid: `00000000-0000-0000-0000-${String(++n).padStart(12, '0')}`,
+  name,
+  date: `2026-11-${String(10 + n).padStart(2, '0')}T02:00:00.000Z`,
+  sizeBytes: 1000,
+  protected: false,
+  tags: [],
+  ...extra,
+});
+
+const policy = (over: Partial<UnhandledPolicy> = {}): UnhandledPolicy => ({
+  host: 'backup1',
+  assignments: { default: 'backup1', projects: { 'p-beta': 'backup2', 'p-gamma': 'ignore' } },
+  inventories: {
+    vms: new Map<string, string | undefined>([
+      ['keep', 'p-alpha'],
+      ['beta', 'p-beta'],
+      ['gamma', 'p-gamma'],
+      ['anon', undefined],
+    ]),
+  },
+  driver: 'local',
+  ...over,
+});
+
+test('a version name is mapped to its workload and id; images never claim a Nova or Cinder name', () => {
+  const all = ['vms', 'volumes', 'images'] as const;
+  assert.deepEqual(diskOfVersion('web_disk', all), { workload: 'vms', id: 'web' });
+  assert.deepEqual(diskOfVersion('volume-v1', all), { workload: 'volumes', id: 'v1' });
+  assert.deepEqual(diskOfVersion('img1', all), { workload: 'images', id: 'img1' });
+  assert.equal(diskOfVersion('img1', ['vms']), undefined);
+  assert.equal(diskOfVersion('web_disk.vmbackup-aside-20261125T000000', all), undefined);
+  assert.deepEqual(workloadsToCheck([version('a_disk'), version('volume-x')], all), ['vms', 'volumes']);
+});
+
+test('deleted, moved and ignored disks are planned for removal, with the rule that said so; handled ones are not listed', () => {
+  const versions = [version('keep_disk'), version('gone_disk', { tags: ['project_p-alpha'] }), version('gone_disk'), version('beta_disk'), version('gamma_disk')];
+  const plan = planUnhandled(versions, policy());
+  assert.deepEqual(
+    plan.remove.map((d) => [d.disk, d.code, d.versions.length, d.bytes]),
+    [
+      ['beta_disk', 'moved', 1, 1000],
+      ['gamma_disk', 'ignored', 1, 1000],
+      ['gone_disk', 'deleted', 2, 2000],
+    ],
+  );
+  assert.match(plan.remove[0]!.reason, /project p-beta is backed up on backup2 \(project_assignments\.projects\.p-beta\)/);
+  assert.match(plan.remove[1]!.reason, /project p-gamma is ignored/);
+  assert.match(plan.remove[2]!.reason, /VM gone is not in the inventory \(local driver\)/);
+  assert.equal(plan.remove[2]!.project, 'p-alpha', "a deleted disk's project comes from its tag");
+  assert.deepEqual(plan.kept, []);
+});
+
+test('the project falls back to the project_ tag of the newest version that has one when the inventory knows none', () => {
+  const moved = planUnhandled([version('anon_disk', { tags: ['project_p-alpha'] }), version('anon_disk', { tags: ['project_p-beta'] })], policy());
+  assert.deepEqual(moved.remove.map((d) => [d.disk, d.code, d.project]), [['anon_disk', 'moved', 'p-beta']]);
+  const untagged = planUnhandled([version('anon_disk')], policy());
+  assert.deepEqual(untagged.remove, []);
+  assert.deepEqual(untagged.kept.map((k) => k.code), ['no-project']);
+});
+
+test('kept: unassigned projects, running backups, all-protected disks and names of no workload; protected versions never planned', () => {
+  const p1 = version('gone_disk', { protected: true });
+  const p2 = version('gone_disk');
+  const plan = planUnhandled(
+    [p1, p2, version('beta_disk', { protected: true }), version('gamma_disk'), version('keep_disk'), version('volume-v1')],
+    policy({ assignments: { projects: { 'p-gamma': 'ignore' } } }),
+    new Map([['gamma_disk', 'backup/gamma/2026-11-25']]),
+  );
+  assert.deepEqual(plan.remove.map((d) => [d.disk, d.versions.map((v) => v.uid), d.protectedKept]), [['gone_disk', [p2.uid], 1]]);
+  assert.deepEqual(
+    plan.kept.map((k) => [k.disk, k.code]),
+    [
+      ['beta_disk', 'unassigned'],
+      ['gamma_disk', 'backup-running'],
+      ['keep_disk', 'unassigned'],
+      ['volume-v1', 'unknown-disk'],
+    ],
+  );
+  const allProtected = planUnhandled([version('beta_disk', { protected: true })], policy());
+  assert.deepEqual(allProtected.kept.map((k) => [k.code, k.versions]), [['protected', 1]]);
+});
+
+test('images are judged only by deletion: their owner assigns them to no host', () => {
+  const plan = planUnhandled([version('img-here'), version('img-gone')], policy({ inventories: { images: new Map([['img-here', 'p-beta']]) } }));
+  assert.deepEqual(plan.remove.map((d) => [d.disk, d.code, d.workload]), [['img-gone', 'deleted', 'images']]);
+});
+
+test('an empty inventory for a workload the store holds backups of is refused, not read as "all deleted"', () => {
+  assert.throws(() => assertInventoryPlausible('vms', 0, 12, 'openstack'), (e: unknown) => e instanceof UnsafeInventoryError && /lists no disk at all .* 12 backups of vms/.test(e.message));
+  assertInventoryPlausible('vms', 0, 0, 'openstack');
+  assertInventoryPlausible('vms', 3, 12, 'openstack');
+});
+
+test('exactly one of --dry-run and --yes', () => {
+  assert.deepEqual(removeMode({ dryRun: true }), { dryRun: true });
+  assert.deepEqual(removeMode({ yes: true }), { dryRun: false });
+  assert.throws(() => removeMode({}), (e: unknown) => e instanceof InvalidInputError && /--dry-run first/.test(e.hint ?? ''));
+  assert.throws(() => removeMode({ dryRun: true, yes: true }), InvalidInputError);
+});

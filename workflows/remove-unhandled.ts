@@ -1,0 +1,53 @@
+// removeUnhandled: removes from one host's store the backups of disks that host
+// no longer handles (deleted, or their project moved or ignored). Manual only,
+// never scheduled. It runs on the host's queue, plans there, and removes in
+// small batches, so the history shows the plan and how far the removal got.
+import { proxyActivities } from '@temporalio/workflow';
+import type { PurgeActivities } from '../activities/purge-activities.ts';
+import type { UnhandledActivities } from '../activities/unhandled-activities.ts';
+import { RemoveUnhandledInput as InputSchema, type RemoveUnhandledInput, type RemoveUnhandledResult } from '../lib/operations/remove-unhandled.ts';
+import { parseInput } from './parse-input.ts';
+
+/** Versions per removeVersions call: about a minute of backy2 `rm`s. */
+const BATCH = 50;
+
+const { planUnhandled } = proxyActivities<UnhandledActivities>({
+  startToCloseTimeout: '10m',
+  // An inventory that cannot be read fails the run with nothing removed; a few tries cover a blip.
+  retry: { initialInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError', 'UnsafeInventoryError'] },
+});
+// backy2 removes a version's blocks one by one; the activity heartbeats while it does.
+const { removeVersions } = proxyActivities<PurgeActivities>({
+  startToCloseTimeout: '2h',
+  heartbeatTimeout: '1m',
+  retry: { initialInterval: '2s', maximumInterval: '1m', maximumAttempts: 10 },
+});
+
+export async function removeUnhandled(raw: RemoveUnhandledInput): Promise<RemoveUnhandledResult> {
+  const input = parseInput(InputSchema, raw);
+  const startedAt = new Date().toISOString();
+  const { remove, kept, ...basis } = await planUnhandled();
+  const removed = new Set<string>();
+  const skipped = new Set<string>();
+  if (!input.dryRun) {
+    const uids = remove.flatMap((d) => d.versions.map((v) => v.uid));
+    for (let i = 0; i < uids.length; i += BATCH) {
+      const r = await removeVersions({ uids: uids.slice(i, i + BATCH) });
+      for (const uid of r.removed) removed.add(uid);
+      for (const s of r.skipped) skipped.add(s.uid);
+    }
+  }
+  return {
+    host: input.host,
+    dryRun: input.dryRun,
+    ...basis,
+    disks: remove.map((d) => ({
+      ...d,
+      removed: d.versions.filter((v) => removed.has(v.uid)).map((v) => v.uid),
+      skipped: d.versions.filter((v) => skipped.has(v.uid)).map((v) => v.uid),
+    })),
+    kept,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+  };
+}
