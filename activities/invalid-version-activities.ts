@@ -13,7 +13,7 @@ export function createInvalidVersionActivities(deps: HostDeps, visibility: { tem
     async findInvalidVersions(): Promise<InvalidVersion[]> {
       // Running backups are read after the versions: one that starts later makes a version not listed here.
       const versions = await engine.listVersions();
-      return invalidVersionsOf(versions, await runningBackups(visibility.temporal, host.name));
+      return invalidVersionsOf(versions, await runningBackups(visibility.temporal, host.name), new Date());
     },
 
     /** Removes the given versions if they are still invalid; one already gone counts as removed. */

@@ -32,7 +32,7 @@ export function createSnapshotActivities(deps: HostDeps, visibility: { temporal:
       // in between shows its version, and one that starts after makes a snapshot not listed here.
       const versions = await engine.listVersions();
       const running = await runningBackups(visibility.temporal, host.name);
-      return disks.flatMap((d) => danglingOf(d, d.snapshots, versions, host.name, running.get(d.image)));
+      return disks.flatMap((d) => danglingOf(d, d.snapshots, versions, host.name, running.get(d.image), new Date()));
     },
 
     /** Removes the given snapshots that are dangling; one already gone counts as removed. */

@@ -6,7 +6,14 @@
 // from it (a backup that failed or was cancelled after the snapshot, or a
 // version removed since). Anyone else's snapshot is never looked at.
 import { z } from 'zod';
-import { HostName, isOwnSnapshot, PoolName, Workload } from '../naming.ts';
+import { HostName, isOwnSnapshot, parseBackupSnapshotName, PoolName, Workload } from '../naming.ts';
+
+/**
+ * Leftovers younger than this are left alone: a backup that has just started may
+ * not show in visibility yet (it is eventually consistent), and its snapshot or
+ * half-made version must not be taken for a leftover.
+ */
+export const MIN_LEFTOVER_AGE_MS = 10 * 60_000;
 
 export const DanglingSnapshotsInput = z.strictObject({
   host: HostName,
@@ -20,7 +27,8 @@ export type DanglingSnapshotsInput = z.input<typeof DanglingSnapshotsInput>;
 /**
  * `dangling`: no valid version was made from it, and it may go.
  * `protected`: dangling, but protected; never removed (someone protected it on purpose).
- * `in-use`: dangling, but a backup of its image runs right now and may be making the version.
+ * `in-use`: dangling, but a backup of its image runs right now (or it is under
+ * MIN_LEFTOVER_AGE_MS old) and may be making the version.
  */
 export type SnapshotState = 'dangling' | 'protected' | 'in-use';
 
@@ -57,6 +65,7 @@ export function danglingOf(
   versions: readonly VersionOrigin[],
   host: string,
   runningBackup: string | undefined,
+  now: Date,
 ): DanglingSnapshot[] {
   const made = new Set(versions.filter((v) => v.valid && v.name === disk.image).map((v) => v.snapshotName));
   return snapshots
@@ -65,6 +74,8 @@ export function danglingOf(
       const at = { pool: disk.pool, image: disk.image, snapshot: s.name };
       if (s.protected) return { ...at, state: 'protected', reason: 'protected: unprotect it by hand if it should go' };
       if (runningBackup) return { ...at, state: 'in-use', reason: `backup ${runningBackup} of this image is running and may be making its version` };
+      const takenAt = parseBackupSnapshotName(s.name)!.takenAt;
+      if (now.getTime() - takenAt.getTime() < MIN_LEFTOVER_AGE_MS) return { ...at, state: 'in-use', reason: `taken under 10 minutes ago: its backup may be starting` };
       return { ...at, state: 'dangling' };
     });
 }

@@ -3,6 +3,7 @@
 // failed or was killed mid-copy, or blocks a scrub found bad) are removed.
 import { z } from 'zod';
 import { HostName } from '../naming.ts';
+import { MIN_LEFTOVER_AGE_MS } from './dangling-snapshots.ts';
 
 export const RemoveInvalidsInput = z.strictObject({
   host: HostName,
@@ -12,7 +13,8 @@ export type RemoveInvalidsInput = z.input<typeof RemoveInvalidsInput>;
 
 /**
  * `invalid`: may go. `protected`: invalid but protected, kept.
- * `in-use`: a backup of its image runs now; its version is invalid until the copy ends.
+ * `in-use`: a backup of its image runs now (or the version is under
+ * MIN_LEFTOVER_AGE_MS old); its version is invalid until the copy ends.
  */
 export type InvalidVersionState = 'invalid' | 'protected' | 'in-use';
 
@@ -37,6 +39,7 @@ export interface RemoveInvalidsResult {
 export function invalidVersionsOf(
   versions: ReadonlyArray<{ uid: string; name: string; snapshotName: string; date: string; sizeBytes: number; valid: boolean; protected: boolean }>,
   running: ReadonlyMap<string, string>,
+  now: Date,
 ): InvalidVersion[] {
   return versions
     .filter((v) => !v.valid)
@@ -45,6 +48,7 @@ export function invalidVersionsOf(
       if (v.protected) return { ...at, state: 'protected', reason: 'protected: unprotect it (backy2 unprotect) if it should go' };
       const backup = running.get(v.name);
       if (backup) return { ...at, state: 'in-use', reason: `backup ${backup} of this image is running and may be writing it` };
+      if (now.getTime() - Date.parse(v.date) < MIN_LEFTOVER_AGE_MS) return { ...at, state: 'in-use', reason: 'made under 10 minutes ago: its backup may still run' };
       return { ...at, state: 'invalid' };
     });
 }

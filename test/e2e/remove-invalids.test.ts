@@ -29,10 +29,12 @@ let busy: RunningOperation;
 const backupUid = async (id: string, ...extra: string[]) => (await vmbackupJson<{ versionUid: string }>('backup', id, '--host', HOST, '--wait', ...extra)).versionUid;
 
 /**
- * Marks a version invalid, as backy2 leaves one whose backup failed or was killed
- * mid-copy: it stands in for a failed backup, which cannot be had on cue.
+ * Marks a version invalid and a day old, as backy2 leaves one whose backup failed
+ * or was killed mid-copy last night: it stands in for a failed backup, which
+ * cannot be had on cue. (A younger invalid version is kept: its backup may still run.)
  */
-const markInvalid = (uid: string) => execa('sqlite3', ['-cmd', '.timeout 10000', DB, `UPDATE versions SET valid = 0 WHERE uid = '${uid}'`]);
+const markInvalid = (uid: string) =>
+  execa('sqlite3', ['-cmd', '.timeout 10000', DB, `UPDATE versions SET valid = 0, date = datetime(date, '-1 day') WHERE uid = '${uid}'`]);
 
 /** The uids of this test's versions in the store (through the real backy2). */
 async function storeUids(): Promise<string[]> {

@@ -8,6 +8,7 @@ import { invalidVersionsOf } from '../../lib/operations/remove-invalids.ts';
 const disk = { pool: 'rbd', image: 'vm1_disk' };
 const snap = (name: string, prot = false) => ({ name, protected: prot });
 const version = (name: string, snapshotName: string, valid = true) => ({ name, snapshotName, valid });
+const now = new Date('2026-11-25T12:00:00Z');
 
 test('an own snapshot with no valid version of the image is dangling; one with a valid version is not', () => {
   const found = danglingOf(
@@ -20,6 +21,7 @@ test('an own snapshot with no valid version of the image is dangling; one with a
     ],
     'backup1',
     undefined,
+    now,
   );
   assert.deepEqual(
     found.map((s) => `${s.snapshot} ${s.state}`),
@@ -29,17 +31,25 @@ test('an own snapshot with no valid version of the image is dangling; one with a
 
 test("someone else's snapshots are never reported: other hosts, no suffix, Glance's snap, an operator's", () => {
   const names = ['2026-11-01T00:00:00_backup2', '2026-11-01T00:00:00', 'snap', 'before-upgrade', '2026-11-01T00:00:00_backup1x'];
-  assert.deepEqual(danglingOf(disk, names.map((n) => snap(n)), [], 'backup1', undefined), []);
+  assert.deepEqual(danglingOf(disk, names.map((n) => snap(n)), [], 'backup1', undefined, now), []);
 });
 
 test('protected snapshots and those of a disk whose backup runs are reported as kept, with why', () => {
   const [prot, busy] = [
-    danglingOf(disk, [snap('2026-11-01T00:00:00_backup1', true)], [], 'backup1', 'backup/vm1/2026-11-25')[0]!,
-    danglingOf(disk, [snap('2026-11-01T00:00:00_backup1')], [], 'backup1', 'backup/vm1/2026-11-25')[0]!,
+    danglingOf(disk, [snap('2026-11-01T00:00:00_backup1', true)], [], 'backup1', 'backup/vm1/2026-11-25', now)[0]!,
+    danglingOf(disk, [snap('2026-11-01T00:00:00_backup1')], [], 'backup1', 'backup/vm1/2026-11-25', now)[0]!,
   ];
   assert.equal(prot.state, 'protected', 'protected wins: it is never removed, running backup or not');
   assert.equal(busy.state, 'in-use');
   assert.match(busy.reason!, /backup\/vm1\/2026-11-25 .*running/);
+});
+
+test('a snapshot under 10 minutes old is kept: its backup may not show in visibility yet', () => {
+  const names = ['2026-11-25T11:51:00_backup1', '2026-11-25T11:49:00_backup1'].map((n) => snap(n));
+  assert.deepEqual(
+    danglingOf(disk, names, [], 'backup1', undefined, now).map((s) => `${s.snapshot} ${s.state}`),
+    ['2026-11-25T11:51:00_backup1 in-use', '2026-11-25T11:49:00_backup1 dangling'],
+  );
 });
 
 test("a workload's disks are told by name; images a restore moved aside are nobody's disk", () => {
@@ -57,9 +67,12 @@ test('invalid versions may go unless protected or their disk is being backed up'
   const found = invalidVersionsOf(
     [v('a', 'vm1_disk', false), v('b', 'vm1_disk', true), v('c', 'vm2_disk', false, true), v('d', 'vm3_disk', false)],
     new Map([['vm3_disk', 'backup/vm3/2026-11-25']]),
+    now,
   );
   assert.deepEqual(
     found.map((x) => `${x.uid} ${x.state}`),
     ['a invalid', 'c protected', 'd in-use'],
   );
+  const young = { ...v('e', 'vm1_disk', false), date: '2026-11-25T11:55:00.000Z' };
+  assert.equal(invalidVersionsOf([young], new Map(), now)[0]!.state, 'in-use', 'under 10 minutes old: its backup may still run');
 });
