@@ -1,4 +1,4 @@
-// The demo behind `npm run demo`: real disks, real backups, through the CLI.
+// The demo behind `npm run demo`: real disks, real nightly backups, through the CLI.
 import { execa } from 'execa';
 import { loadConfig, LOCAL_CONFIG } from '../lib/config/load.ts';
 import { MiB, RbdData } from './support/rbd-data.ts';
@@ -22,15 +22,17 @@ for (const vm of VMS) {
   }
 }
 
-// --again: the demo may run several times a day; each run makes new versions.
-say('first backup of each disk (full on the first demo run)');
-for (const vm of VMS) await vmbackup('backup', vm, '--wait', '--again');
+// The nightly job, as the Schedules start it: every host backs up the VMs of
+// the projects assigned to it (config/local.yaml, names and projects from
+// config/local-inventory.yaml) and says why it skipped the others.
+say('night 1: every host\'s nightly job (full backups on the first demo run)');
+await vmbackup('run-nightly', '--wait');
 
 say('changing 8 MiB on each disk');
 for (const vm of VMS) await data.changeBlocks(`${vm}_disk`, SIZE, 8);
 
-say('second backup of each disk: incremental, reads only the changed blocks');
-for (const vm of VMS) await vmbackup('backup', vm, '--wait', '--again');
+say('night 2: incremental, reads only the changed blocks');
+await vmbackup('run-nightly', '--wait');
 
 say('versions of each disk, newest first');
 for (const vm of VMS) {
@@ -38,9 +40,15 @@ for (const vm of VMS) {
   await vmbackup('ls', vm);
 }
 
+say('the Schedules that start the nightly job and the purge (times from config/local.yaml)');
+await vmbackup('schedule', 'apply');
+await vmbackup('schedule', 'list');
+
 say('where to look next');
 console.log(`Temporal Web UI:   ${config.temporal.web_ui}/namespaces/${config.temporal.namespace}/workflows`);
-console.log(`  filter:          Operation = "backup" AND VmId = "${VMS[0]}"`);
+console.log(`  filter:          Operation = "nightly"   (a night's summary is its result and memo)`);
+console.log(`                   Operation = "backup" AND VmId = "${VMS[0]}"`);
+console.log('Recent operations: npx vmbackup status');
 console.log('CLI:               npx vmbackup --help   (or: node --import tsx cli/main.ts --help)');
 console.log('Workers:           bash scripts/workers.sh status   (logs under .stack/workers/)');
 console.log('Stop everything:   npm run stack:down');
