@@ -170,15 +170,17 @@ async function list(ctx: CliContext): Promise<number> {
   return EXIT.ok;
 }
 
-async function resolveSchedule(client: Client, ctx: CliContext, id: string) {
+/** Checks the id before connecting anywhere, then finds the Schedule. */
+async function resolveSchedule(ctx: CliContext, id: string) {
   const prefix = schedulePrefix(ctx.config);
   const scheduleId = id.startsWith(prefix) ? id : `${prefix}${id}`;
   if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge)$/.test(scheduleId)) {
     throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge> or ${prefix}<host>/<kind>`);
   }
+  const client = await ctx.temporal();
   const handle = client.schedule.getHandle(scheduleId);
   try {
-    return { handle, description: await handle.describe() };
+    return { client, handle, description: await handle.describe() };
   } catch (err) {
     if (err instanceof ScheduleNotFoundError) {
       throw new UnknownScheduleError(`no schedule ${scheduleId}`, 'List them with `vmbackup schedule list`; create them with `vmbackup schedule apply`.');
@@ -188,8 +190,7 @@ async function resolveSchedule(client: Client, ctx: CliContext, id: string) {
 }
 
 async function trigger(ctx: CliContext, id: string, options: { wait?: boolean }): Promise<number> {
-  const client = await ctx.temporal();
-  const { handle, description } = await resolveSchedule(client, ctx, id);
+  const { client, handle, description } = await resolveSchedule(ctx, id);
   const before = new Set(description.info.recentActions.map((a) => a.action.workflow.workflowId));
   await handle.trigger();
   // The Schedule starts the workflow asynchronously; its description shows it within a second or two.
@@ -217,8 +218,7 @@ function isNightlySummary(r: unknown): r is NightlySummary {
 }
 
 async function setPaused(ctx: CliContext, id: string, paused: boolean, note?: string): Promise<number> {
-  const client = await ctx.temporal();
-  const { handle } = await resolveSchedule(client, ctx, id);
+  const { handle } = await resolveSchedule(ctx, id);
   const text = note ?? `${paused ? 'paused' : 'unpaused'} with vmbackup by ${process.env.USER ?? 'unknown'}`;
   if (paused) await handle.pause(text);
   else await handle.unpause(text);

@@ -48,3 +48,25 @@ test('an unreachable Temporal gives exit 4 and says what to do', async () => {
   assert.match(r.stderr, /cannot reach Temporal at 127\.0\.0\.1:1/);
   assert.match(r.stderr, /hint: Start the local stack/);
 });
+
+test('the fleet commands have --help and refuse bad input with exit 2 before connecting', async () => {
+  for (const args of [['run-nightly', '--help'], ['schedule', '--help'], ['schedule', 'apply', '--help'], ['purge', '--help'], ['where', '--help'], ['summary', '--help'], ['status', '--help'], ['snapshots', '--help'], ['remove-invalids', '--help'], ['remove-unhandled', '--help']]) {
+    const r = await run(...args);
+    assert.equal(r.exitCode, 0, args.join(' '));
+    assert.match(r.stdout, /Usage: vmbackup/);
+  }
+  // An address nothing listens on: any attempt to connect would exit 4, not 2.
+  const file = join(dir, 'unreachable.yaml');
+  writeFileSync(file, 'temporal:\n  address: 127.0.0.1:9\nhosts:\n  - name: backup1\n    backy2_config: x\n    state_dir: y\nworkloads:\n  vms:\n    pool: rbd\n');
+  const cases: Array<[string[], RegExp]> = [
+    [['schedule', 'trigger', 'backup1/nightly'], /'backup1\/nightly' is not a schedule id/],
+    [['run-nightly', '--children-per-run', '0'], /--children-per-run must be a whole number/],
+    [['run-nightly', '--workload', 'volumes'], /workloads\.volumes is not configured/],
+    [['run-nightly', '--host', 'backup9'], /no backup host 'backup9'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run('--config', file, ...args);
+    assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
