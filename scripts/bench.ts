@@ -1,6 +1,12 @@
 // `npm run bench`: the backup workflow against the raw tools, in one run, on a
 // 1 GiB image of random data. Each case runs 3 times (median), the page cache
-// dropped before each. Writes every figure to docs/bench/results.json.
+// dropped before each. Then the fleet case (scripts/support/fleet-bench.ts):
+// 200 small disks through nightlyBackups on both hosts, against a script.
+// Merges every figure into docs/bench/results.json (keys it does not measure stay).
+//
+// The whole bench takes a while; one part runs alone with
+//   npm run bench -- --only disk     the single-disk cases below
+//   npm run bench -- --only fleet    the fleet case (about 11 minutes; FLEET_VMS=20 for a 2-minute try)
 //
 // Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
@@ -11,12 +17,15 @@
 //   restore   restoreInstance (in place) vs `backy2 restore -s` by hand vs `rbd import` of the same bytes
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { execa } from 'execa';
 import { loadConfig } from '../lib/config/load.ts';
 import type { BackupResult } from '../lib/operations/backup.ts';
 import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
+import { log, median, round, timed } from './support/bench-timing.ts';
+import { fleetBench } from './support/fleet-bench.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
@@ -25,35 +34,18 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const configFile = writePrivateConfig('bench');
-const config = loadConfig(configFile);
-const pool = config.workloads.vms.pool;
-const [wfHost, handHost] = config.hosts;
-const data = new RbdData(config.ceph.conf, pool);
-const rbd = (...args: string[]) => data.rbd(...args);
-const backy2 = (...args: string[]) => execa(config.engine.bin, ['-c', handHost!.backy2_config, ...args]);
-const log = (text: string) => console.error(`[bench] ${text}`);
+const CASES = ['disk', 'fleet'] as const;
+const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
+if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
-async function dropCaches(): Promise<void> {
-  await execa('sync');
-  try {
-    writeFileSync('/proc/sys/vm/drop_caches', '3\n');
-  } catch (err) {
-    log(`could not drop the page cache (${(err as Error).message}); figures include a warm cache`);
-  }
-}
-
-async function timed(fn: () => Promise<unknown>): Promise<number> {
-  await dropCaches();
-  const t0 = performance.now();
-  await fn();
-  return (performance.now() - t0) / 1000;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
-
-async function main(): Promise<void> {
+async function diskBench(): Promise<Record<string, number>> {
+  const configFile = writePrivateConfig('bench');
+  const config = loadConfig(configFile);
+  const pool = config.workloads.vms.pool;
+  const [wfHost, handHost] = config.hosts;
+  const data = new RbdData(config.ceph.conf, pool);
+  const rbd = (...args: string[]) => data.rbd(...args);
+  const backy2 = (...args: string[]) => execa(config.engine.bin, ['-c', handHost!.backy2_config, ...args]);
   const vm = `bench-${Date.now().toString(36)}`;
   const image = `${vm}_disk`;
   const hintsDir = join(ROOT, '.stack/bench/hints');
@@ -162,7 +154,7 @@ async function main(): Promise<void> {
   await data.remove(image);
 
   const m = Object.fromEntries(Object.entries(t).map(([k, v]) => [k, median(v)])) as Record<keyof typeof t, number>;
-  const figures = {
+  return {
     image_mib: SIZE / MiB,
     incremental_changed_mib: (changedBlocks * BLOCK) / MiB,
     runs_per_case: RUNS,
@@ -186,6 +178,13 @@ async function main(): Promise<void> {
     restore_rbd_import_seconds: round(median(restoreT.raw)),
     workflow_full_bytes_read_mib: round(median(read.wfFull) / MiB, 1),
     workflow_incremental_bytes_read_mib: round(median(read.wfInc) / MiB, 1),
+  };
+}
+
+async function main(): Promise<void> {
+  const figures = {
+    ...(only === undefined || only === 'disk' ? await diskBench() : {}),
+    ...(only === undefined || only === 'fleet' ? await fleetBench() : {}),
   };
   const file = join(ROOT, 'docs/bench/results.json');
   mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
