@@ -230,7 +230,9 @@ export function createBackupActivities(deps: HostDeps) {
       const earlier = versions.filter((v) => v.valid).map((v) => ({ date: new Date(v.date), tags: v.tags }));
       const project = projectTag(input.project);
       const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays), ...(project ? [project] : [])];
-      const bytesTotal = hintsFile ? input.hints.hintedBytes : (await rbd.imageSize(input.pool, input.image)) ?? 0;
+      // The size also tells backy2's engine whether its sanity check of a diff can run (see engine/backy2-hints.ts).
+      const sizeBytes = await rbd.imageSize(input.pool, input.image);
+      const bytesTotal = hintsFile ? input.hints.hintedBytes : (sizeBytes ?? 0);
 
       const removeHalfMade = async () => {
         for (const v of await engine.listVersions(input.image)) {
@@ -241,7 +243,7 @@ export function createBackupActivities(deps: HostDeps) {
       try {
         uid = await withHeartbeat({ step: 'backup', percent: 0, bytesDone: 0, bytesTotal }, (report) =>
           engine.backup(
-            { name: input.image, source: { pool: input.pool, image: input.image, snapshot: input.snapshot }, hintsFile, baseUid, tags },
+            { name: input.image, source: { pool: input.pool, image: input.image, snapshot: input.snapshot }, hintsFile, baseUid, tags, sizeBytes },
             {
               pidFile,
               cancelSignal: Context.current().cancellationSignal,

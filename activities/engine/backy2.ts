@@ -1,7 +1,9 @@
 // backy2 2.9.17 as a BackupEngine: its CLI with one config file per backup host.
 import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
 import type { StoreCleanup } from '../../lib/operations/purge.ts';
+import { readFileSync } from 'node:fs';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import { backy2BlockSize, hintsPassSanityCheck } from './backy2-hints.ts';
 import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
 import { SerialQueue } from './serial.ts';
 import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
@@ -50,7 +52,12 @@ export class Backy2Engine implements BackupEngine {
   async backup(request: BackupRequest, control: RunControl = {}): Promise<string> {
     const { pool, image, snapshot } = request.source;
     const args = ['backup', '-s', SnapshotName.parse(snapshot)];
-    if (request.hintsFile) args.push('-r', request.hintsFile);
+    let { hintsFile } = request;
+    if (hintsFile && request.baseUid && request.sizeBytes !== undefined && !hintsPassSanityCheck(hintsFile, request.sizeBytes, this.blockSize())) {
+      this.options.log?.(`${image}: fewer than 5 blocks outside the hints for backy2's sanity check; reading the whole disk`);
+      hintsFile = undefined;
+    }
+    if (hintsFile) args.push('-r', hintsFile);
     if (request.baseUid) args.push('-f', VersionUid.parse(request.baseUid));
     for (const tag of request.tags) args.push('-t', tag);
     args.push(`rbd://${PoolName.parse(pool)}/${ImageName.parse(image)}@${snapshot}`, ImageName.parse(request.name));
@@ -61,6 +68,13 @@ export class Backy2Engine implements BackupEngine {
     const made = (await this.listVersions(request.name)).findLast((v) => v.snapshotName === snapshot && v.valid);
     if (!made) throw new Error(`backy2 backup of ${image}@${snapshot} ended without a valid version`);
     return made.uid;
+  }
+
+  private blockSizeBytes?: number;
+
+  private blockSize(): number {
+    this.blockSizeBytes ??= backy2BlockSize(readFileSync(this.options.configFile, 'utf8'));
+    return this.blockSizeBytes;
   }
 
   async stats(uid: string): Promise<EngineStats | undefined> {

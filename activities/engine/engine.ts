@@ -52,6 +52,8 @@ export interface BackupRequest {
   hintsFile?: string | undefined;
   /** Valid earlier version whose unchanged blocks the new one shares. */
   baseUid?: string | undefined;
+  /** The source's size, when known: lets the engine judge whether it can use the hints. */
+  sizeBytes?: number | undefined;
   tags: string[];
 }
 

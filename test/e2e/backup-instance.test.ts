@@ -91,6 +91,20 @@ describe('backupInstance', () => {
     );
   });
 
+  test('a disk too small for backy2\'s diff sanity check (2 blocks) still backs up incrementally, byte-identical', async () => {
+    const vm = uniqueVmId('tiny');
+    const image = await createDisk(vm, 8 * MiB);
+    images.push(image);
+    const first = await vmbackupJson<BackupRun>('backup', vm, '--wait');
+    await changeBlocks(image, 8 * MiB, 1);
+    const second = await vmbackupJson<BackupRun>('backup', vm, '--wait', '--again');
+    assert.equal(second.plan.kind, 'incremental');
+    assert.equal(second.plan.baseUid, first.versionUid);
+    const file = join(tmp, 'tiny.img');
+    await exportToFile(`${image}@${second.plan.snapshot}`, file);
+    assert.equal(await restoredHash(second.versionUid!), await sha256File(file));
+  });
+
   test('a second backup of the same VM on the same day attaches to the first instead of running twice', async () => {
     const vm = uniqueVmId('once');
     images.push(await createDisk(vm, 64 * MiB));
