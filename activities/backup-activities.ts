@@ -230,9 +230,11 @@ export function createBackupActivities(deps: HostDeps) {
       const earlier = versions.filter((v) => v.valid).map((v) => ({ date: new Date(v.date), tags: v.tags }));
       const project = projectTag(input.project);
       const tags = [KIND_TAGS[kind], ...periodicTags(takenAt, earlier), expiryTag(takenAt, input.liveForDays), ...(project ? [project] : [])];
-      // The size also tells backy2's engine whether its sanity check of a diff can run (see engine/backy2-hints.ts).
-      const sizeBytes = await rbd.imageSize(input.pool, input.image);
-      const bytesTotal = hintsFile ? input.hints.hintedBytes : (sizeBytes ?? 0);
+      const bytesTotal = hintsFile ? input.hints.hintedBytes : ((await rbd.imageSize(input.pool, input.image)) ?? 0);
+      // The disk's size tells the engine whether backy2's sanity check of a diff can run
+      // (engine/backy2-hints.ts). The base version's size is the disk's unless it was resized
+      // since, and it costs no `rbd` call.
+      const sizeBytes = versions.find((v) => v.uid === baseUid)?.sizeBytes;
 
       const removeHalfMade = async () => {
         for (const v of await engine.listVersions(input.image)) {
