@@ -2,16 +2,21 @@
 // SQLite's write lock for a whole backup, and the tooling this replaces had
 // backup and purge fighting over it. Whichever starts second waits here, in an
 // activity (workflows cannot query visibility), until the other has finished.
+// Each waits only for operations that started before it: a nightly run and a
+// purge that start together never wait for each other for ever.
 // The worker also runs every backy2 write of its store one at a time (see
 // engine/serial.ts), so even a start in the same second cannot fight for the lock.
 import { Context, sleep } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { HostName } from '../lib/naming.ts';
 import type { OperationName } from '../lib/search-attributes.ts';
 
 export interface AwaitStoreIdleInput {
   host: string;
   /** Operations on this host's store to wait for. */
   operations: OperationName[];
+  /** The caller's own start (workflowInfo().startTime): only operations started earlier are waited for. */
+  startedBefore: string;
   /** Poll interval; visibility is eventually consistent, a few seconds is plenty. */
   pollSeconds?: number;
 }
@@ -28,7 +33,8 @@ export function createStoreActivities(deps: { temporal: Client }) {
       const ctx = Context.current();
       const self = ctx.info.workflowExecution?.workflowId ?? '';
       const ops = input.operations.map((o) => `"${o}"`).join(', ');
-      const query = `BackupHost = "${input.host}" AND ExecutionStatus = "Running" AND Operation IN (${ops})`;
+      const before = new Date(input.startedBefore).toISOString(); // a date, never a piece of query
+      const query = `BackupHost = "${HostName.parse(input.host)}" AND ExecutionStatus = "Running" AND Operation IN (${ops}) AND StartTime < "${before}"`;
       const started = Date.now();
       const waitedFor: string[] = [];
       for (;;) {

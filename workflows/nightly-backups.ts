@@ -128,7 +128,7 @@ async function startNight(
   host: FleetActivities & StoreActivities & InventoryActivities,
   waiter: StoreActivities,
 ): Promise<NightlyCarry> {
-  const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: hostName, operations: ['purge'] });
+  const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: hostName, operations: ['purge'], startedBefore: workflowInfo().startTime.toISOString() });
   const [policy, inventory, restores] = await Promise.all([host.fleetPolicy({ workload }), host.takeInventory({ workload }), host.runningRestores()]);
   const plan = planNightly(inventory.disks, policy, new Map(Object.entries(restores)));
   const skippedByCode: NightlySummary['skippedByCode'] = {};

@@ -27,7 +27,7 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
   const { removeVersions, cleanupStore } = proxyActivities<PurgeActivities>({ taskQueue, startToCloseTimeout: '24h', heartbeatTimeout: '1m', retry });
 
   // A dry run only reads (straight from the metadata, no lock taken), so it answers at once rather than after the night's backups.
-  const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'] });
+  const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'], startedBefore: workflowInfo().startTime.toISOString() });
   const plan = await planPurge({ asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
   const result = (extra: Pick<PurgeExpiredResult, 'removed'> & Partial<PurgeExpiredResult>): PurgeExpiredResult => ({
     host: input.host,

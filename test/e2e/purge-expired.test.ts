@@ -16,8 +16,10 @@ import yaml from 'js-yaml';
 import type { PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import { BackupHost, diskOperationAttributes, Operation } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
+import { nightlyAttributes, nightlyWorkflowPrefix } from '../../lib/operations/nightly-start.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
+import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
@@ -172,6 +174,37 @@ test('purge waits for a backup running on the same store before it removes anyth
     assert.ok(firstRemoval?.eventTime, 'the purge scheduled a removal');
     const removalAt = tsToDate(firstRemoval.eventTime);
     assert.ok(backupClosed <= removalAt, `the backup closed (${backupClosed.toISOString()}) before the first removal (${removalAt.toISOString()})`);
+  } finally {
+    await client.connection.close();
+  }
+});
+
+test('a purge and a night started together do not wait for each other for ever: the later one waits for the earlier', { timeout: 600_000 }, async () => {
+  const client = await connectClient();
+  try {
+    // No worker while both start, so both are Running (and visible) before either looks.
+    await worker.stop();
+    const purge = await client.workflow.start<typeof purgeExpired>('purgeExpired', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: `test-purge-first/${HOST}/${Date.now()}`,
+      args: [{ host: HOST, asOf: AS_OF, minAgeDays: 3, liveForDays: { vms: 8 }, dryRun: false }],
+      typedSearchAttributes: [
+        { key: Operation, value: 'purge' },
+        { key: BackupHost, value: HOST },
+      ],
+    });
+    const night = await client.workflow.start<typeof nightlyBackups>('nightlyBackups', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: `${nightlyWorkflowPrefix(HOST, 'vms')}-${Date.now()}`,
+      args: [{ host: HOST, workload: 'vms' }],
+      typedSearchAttributes: nightlyAttributes(HOST, 'vms'),
+    });
+    const both = await findWorkflows(client, `BackupHost = "${HOST}" AND ExecutionStatus = "Running" AND Operation IN ("purge", "nightly")`, 2);
+    assert.equal(both.length, 2, 'both are running and visible');
+    worker = await startWorker(HOST, CONFIG);
+    const [p, n] = await Promise.all([purge.result(), night.result()]);
+    assert.deepEqual(p.waitedFor, [], 'the purge started first and waits for nobody');
+    assert.deepEqual(n.waitedFor, [purge.workflowId], 'the night started second and waits for the purge');
   } finally {
     await client.connection.close();
   }
