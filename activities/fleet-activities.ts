@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../lib/config/load.ts';
 import { InvalidInputError } from '../lib/errors.ts';
 import type { FleetPolicy } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
+import { runningDiskOperations } from './running-backups.ts';
 
 export interface FleetDeps {
   config: LoadedConfig;
@@ -35,12 +36,7 @@ export function createFleetActivities(deps: FleetDeps) {
 
     /** Disk id → workflow id of every restore running now. */
     async runningRestores(): Promise<Record<string, string>> {
-      const running: Record<string, string> = {};
-      for await (const wf of deps.temporal.workflow.list({ query: 'Operation = "restore" AND ExecutionStatus = "Running"' })) {
-        const vmId = wf.searchAttributes?.VmId?.[0];
-        if (typeof vmId === 'string') running[vmId] = wf.workflowId;
-      }
-      return running;
+      return Object.fromEntries((await runningDiskOperations(deps.temporal, 'restore')).map((r) => [r.vmId, r.workflowId]));
     },
 
     /** Whether the inventory still lists `id`: a disk gone from Ceph but still listed is a failure, not a deletion. */

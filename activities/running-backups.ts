@@ -1,21 +1,35 @@
-// Which images have a backup running right now on a host, from Temporal
-// visibility. Cleanup steps (dangling snapshots, invalid versions) leave those
-// images alone: a running backup's snapshot has no version yet, and its version
-// stays invalid until the copy ends, so both look like leftovers while it runs.
+// Disk operations running right now, from Temporal visibility (the VmId,
+// Workload, Operation and BackupHost attributes every single-disk workflow
+// carries). Cleanup steps (dangling snapshots, invalid versions) leave disks
+// with a running backup alone: a running backup's snapshot has no version yet,
+// and its version stays invalid until the copy ends, so both look like
+// leftovers while it runs. The nightly job skips disks with a running restore.
 import type { Client } from '@temporalio/client';
 import { HostName, type Workload, workloadImage } from '../lib/naming.ts';
-import { BackupHost, Operation, VmId, Workload as WorkloadKey } from '../lib/search-attributes.ts';
+import { BackupHost, Operation, type OperationName, VmId, Workload as WorkloadKey } from '../lib/search-attributes.ts';
 
-/** Image name → id of the backup workflow running on it. */
-export async function runningBackups(temporal: Client, host: string): Promise<Map<string, string>> {
+export interface RunningDiskOperation {
+  vmId: string;
+  workload: Workload;
+  workflowId: string;
+}
+
+/** Running `operation` workflows, on `host` when given. */
+export async function runningDiskOperations(temporal: Client, operation: OperationName, host?: string): Promise<RunningDiskOperation[]> {
   // The host name is checked, so it cannot break out of the quoted string.
-  const query = `${BackupHost.name} = "${HostName.parse(host)}" AND ExecutionStatus = "Running" AND ${Operation.name} = "backup"`;
-  const running = new Map<string, string>();
+  const onHost = host === undefined ? '' : ` AND ${BackupHost.name} = "${HostName.parse(host)}"`;
+  const query = `${Operation.name} = "${operation}" AND ExecutionStatus = "Running"${onHost}`;
+  const running: RunningDiskOperation[] = [];
   for await (const wf of temporal.workflow.list({ query })) {
     const vmId = wf.typedSearchAttributes.get(VmId);
     if (vmId === undefined) continue;
-    const workload = (wf.typedSearchAttributes.get(WorkloadKey) ?? 'vms') as Workload;
-    running.set(workloadImage(workload, vmId), wf.workflowId);
+    running.push({ vmId, workload: (wf.typedSearchAttributes.get(WorkloadKey) ?? 'vms') as Workload, workflowId: wf.workflowId });
   }
   return running;
+}
+
+/** Image name → id of the backup workflow running on it, on `host`. */
+export async function runningBackups(temporal: Client, host: string): Promise<Map<string, string>> {
+  const running = await runningDiskOperations(temporal, 'backup', host);
+  return new Map(running.map((r) => [workloadImage(r.workload, r.vmId), r.workflowId]));
 }

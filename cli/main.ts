@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, InvalidInputError, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { ConfigError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPurge } from './commands/purge.ts';
@@ -78,10 +78,4 @@ function report(err: unknown): number {
   if (err instanceof UnknownVmError || err instanceof UnknownVersionError || err instanceof UnknownScheduleError) return EXIT.notFound;
   if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
   return EXIT.failed;
-}
-
-function rootCause(err: Error): Error {
-  let e: Error = err;
-  while (e.cause instanceof Error) e = e.cause;
-  return e;
 }

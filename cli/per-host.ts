@@ -3,6 +3,7 @@
 // polling, or whose run fails, is named in `errors`; the others still report.
 import type { Client } from '@temporalio/client';
 import { hostConfig } from '../lib/config/load.ts';
+import { rootCause } from '../lib/errors.ts';
 import { hostsWithWorkers } from '../lib/temporal/pollers.ts';
 import type { CliContext } from './context.ts';
 
@@ -20,7 +21,7 @@ export async function runPerHost<T>(ctx: CliContext, client: Client, only: strin
       try {
         return { result: await run(host) };
       } catch (err) {
-        return { host, error: rootMessage(err) };
+        return { host, error: rootCause(err).message };
       }
     }),
   );
@@ -28,11 +29,4 @@ export async function runPerHost<T>(ctx: CliContext, client: Client, only: strin
     results: outcomes.flatMap((o) => ('result' in o ? [o.result] : [])),
     errors: outcomes.flatMap((o) => ('error' in o ? [o] : [])),
   };
-}
-
-/** The innermost cause: a failed workflow's message is about the workflow, its cause's about the step. */
-function rootMessage(err: unknown): string {
-  let e = err;
-  while (e instanceof Error && e.cause instanceof Error) e = e.cause;
-  return e instanceof Error ? e.message : String(e);
 }

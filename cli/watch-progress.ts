@@ -11,23 +11,32 @@ import { ProgressLine } from './output/progress.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function followProgress<R>(handle: WorkflowHandle<(...args: any[]) => Promise<R>>, show: boolean): Promise<R> {
+  return withProgressLine(handle.result(), show, 1000, () => describeProgress(handle));
+}
+
+/**
+ * Awaits `result`, redrawing one progress line from `describe` every
+ * `intervalMs` meanwhile (when `show`). A failed poll is skipped: the workflow
+ * may end between two polls, or a worker may be restarting.
+ */
+export async function withProgressLine<R>(result: Promise<R>, show: boolean, intervalMs: number, describe: () => Promise<string>): Promise<R> {
   let finished = false;
-  const result = handle.result().finally(() => {
+  const settled = result.finally(() => {
     finished = true;
   });
   const line = new ProgressLine();
   const watch = (async () => {
     while (show && !finished) {
       try {
-        line.update(await describeProgress(handle));
+        line.update(await describe());
       } catch {
-        // The workflow may end between two polls, or a worker may be restarting: keep waiting for the result.
+        // keep waiting for the result
       }
-      await Promise.race([sleep(1000), result.catch(() => undefined)]);
+      await Promise.race([sleep(intervalMs), settled.catch(() => undefined)]);
     }
   })();
   try {
-    return await result;
+    return await settled;
   } finally {
     await watch;
     line.done();

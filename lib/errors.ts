@@ -42,3 +42,14 @@ export class CommandError extends VmbackupError {
 
 /** ApplicationFailure types that no retry can fix. */
 export const NON_RETRYABLE_TYPES = ['ConfigError', 'InvalidInputError', 'UnknownVmError', 'UnknownVersionError'] as const;
+
+/**
+ * The innermost cause of an error: a failed workflow's message is about the
+ * workflow, its cause's (ChildWorkflowFailure → ActivityFailure → the real
+ * error) about the step that failed. Pure, so workflows use it too.
+ */
+export function rootCause(err: unknown): Error & { type?: string } {
+  let e = err as Error;
+  while (e.cause instanceof Error) e = e.cause;
+  return e instanceof Error ? e : new Error(String(e));
+}

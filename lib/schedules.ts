@@ -6,7 +6,7 @@ import type { Config } from './config/schema.ts';
 import type { Workload } from './naming.ts';
 import type { NightlyInput } from './operations/nightly.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from './operations/nightly-start.ts';
-import type { PurgeExpiredInput } from './operations/purge.ts';
+import { liveForDaysOf, type PurgeExpiredInput } from './operations/purge.ts';
 import { BackupHost, Operation } from './search-attributes.ts';
 
 export type ScheduleKind = Workload | 'purge';
@@ -50,7 +50,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
               ...common,
               workflowType: 'purgeExpired',
               workflowId: `purge/${host.name}`,
-              args: [{ host: host.name, minAgeDays: config.purge.min_age_days, liveForDays: liveForDaysOf(config), dryRun: false }],
+              args: [{ host: host.name, minAgeDays: config.purge.min_age_days, liveForDays: liveForDaysOf(config.workloads), dryRun: false }],
               searchAttributes: [
                 { key: Operation, value: 'purge' },
                 { key: BackupHost, value: host.name },
@@ -69,6 +69,3 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
   return out;
 }
 
-function liveForDaysOf(config: Config): { vms?: number; volumes?: number; images?: number } {
-  return Object.fromEntries(Object.entries(config.workloads).flatMap(([w, c]) => (c ? [[w, c.live_for_days]] : [])));
-}

@@ -18,6 +18,7 @@ import {
 } from '@temporalio/workflow';
 import type { FleetActivities } from '../activities/fleet-activities.ts';
 import type { StoreActivities } from '../activities/store-activities.ts';
+import { rootCause } from '../lib/errors.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
 import { type NightlyDisk, planNightly } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
@@ -85,9 +86,9 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
       summary.bytesWritten += r.bytesWritten ?? 0;
       summary.backedUp.push({ ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
     } catch (err) {
-      const error = rootMessage(err);
+      const error = rootCause(err).message;
       // A disk gone from Ceph and from the inventory was deleted since the night began: not a failure.
-      if (rootType(err) === 'UnknownVmError' && !(await host.stillListed({ workload: input.workload, id: disk.id }))) {
+      if (rootCause(err).type === 'UnknownVmError' && !(await host.stillListed({ workload: input.workload, id: disk.id }))) {
         summary.counts.skipped += 1;
         summary.skippedByCode.deleted = (summary.skippedByCode.deleted ?? 0) + 1;
         summary.skipped.push({ ...disk, code: 'deleted', reason: 'deleted since the inventory was taken' });
@@ -160,19 +161,4 @@ function finish(summary: NightlySummary): NightlySummary {
   upsertMemo({ summary: summaryMemo(summary) });
   upsertSearchAttributes([{ key: Outcome, value: summary.counts.failed > 0 ? 'partial' : 'ok' }]);
   return summary;
-}
-
-function innermost(err: unknown): Error & { type?: string } {
-  let e = err as Error;
-  while (e.cause instanceof Error) e = e.cause;
-  return e;
-}
-
-/** The innermost message of a child failure (ChildWorkflowFailure → ActivityFailure → the real error). */
-function rootMessage(err: unknown): string {
-  return innermost(err).message;
-}
-
-function rootType(err: unknown): string | undefined {
-  return innermost(err).type;
 }

@@ -4,6 +4,7 @@
 // restore compensates) never stops the others; the result sums them up.
 import { executeChild, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
+import { rootCause } from '../lib/errors.ts';
 import { vmDiskImage } from '../lib/naming.ts';
 import {
   pickVersion,
@@ -70,7 +71,7 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
         });
         result.restored.push(item);
       } catch (err) {
-        const message = rootMessage(err);
+        const message = rootCause(err).message;
         log.warn(`restore of ${item.vmId} failed`, { error: message });
         result.failed.push({ ...item, error: message });
       }
@@ -78,11 +79,4 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
   };
   await Promise.all(Array.from({ length: input.concurrency }, lane));
   return result;
-}
-
-/** The innermost message of a child failure (ChildWorkflowFailure → ActivityFailure → the real error). */
-function rootMessage(err: unknown): string {
-  let e = err as Error;
-  while (e.cause instanceof Error) e = e.cause;
-  return e.message;
 }

@@ -1,6 +1,5 @@
 // `vmbackup run-nightly`: starts the nightly job now, as its Schedule would,
 // on one host or all of them.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
@@ -13,7 +12,7 @@ import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
-import { ProgressLine } from '../output/progress.ts';
+import { withProgressLine } from '../watch-progress.ts';
 
 interface RunNightlyOptions {
   host?: string;
@@ -85,15 +84,11 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
 }
 
 /** Waits for every night, with one progress line over all of them. */
-async function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean) {
-  let finished = false;
-  const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await handle.result()) as NightlySummary }))).finally(() => {
-    finished = true;
-  });
-  const line = new ProgressLine();
-  const watch = (async () => {
-    while (show && !finished) {
-      const parts = await Promise.all(
+function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean) {
+  const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await handle.result()) as NightlySummary })));
+  const describe = async () =>
+    (
+      await Promise.all(
         handles.map(async ({ host, handle }) => {
           try {
             const p = await handle.query<NightlyProgress>('progress');
@@ -102,15 +97,7 @@ async function followNights(handles: Array<{ host: string; handle: WorkflowHandl
             return `${host}: starting`; // before the first workflow task, or between two runs
           }
         }),
-      );
-      line.update(parts.join('  |  '));
-      await Promise.race([sleep(2000), results.catch(() => undefined)]);
-    }
-  })();
-  try {
-    return await results;
-  } finally {
-    await watch;
-    line.done();
-  }
+      )
+    ).join('  |  ');
+  return withProgressLine(results, show, 2000, describe);
 }

@@ -21,9 +21,9 @@ export const PurgeExpiredInput = z.strictObject({
 });
 export type PurgeExpiredInput = z.input<typeof PurgeExpiredInput>;
 
-/** The lifespans of the configured workloads, as purgeExpired takes them. */
+/** The lifespans of the configured workloads (a workload not configured is left out), as purgeExpired takes them. */
 export function liveForDaysOf(workloads: Partial<Record<Workload, { live_for_days: number } | undefined>>): PurgeExpiredInput['liveForDays'] {
-  return { vms: workloads.vms?.live_for_days, volumes: workloads.volumes?.live_for_days, images: workloads.images?.live_for_days };
+  return Object.fromEntries(Object.entries(workloads).flatMap(([w, c]) => (c ? [[w, c.live_for_days]] : [])));
 }
 
 /** What the cleanup after the removals did, as far as the engine says. */

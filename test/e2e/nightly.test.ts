@@ -14,10 +14,10 @@ import { loadConfig } from '../../lib/config/load.ts';
 import type { NightlyProgress, NightlySummary } from '../../lib/operations/nightly.ts';
 import { schedulePrefix } from '../../lib/schedules.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
-import { changeBlocks, createDisk, MiB, removeDisk } from '../support/disks.ts';
+import { changeBlocks, createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { type FakeOpenstack, fakeServer } from '../support/fake-openstack.ts';
 import { withFakeOpenstack } from '../support/openstack-stack.ts';
-import { POOL, rbd, uniqueVmId } from '../support/stack.ts';
+import { backy2, POOL, rbd, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
 import { vmbackupWith } from '../support/cli.ts';
 
@@ -120,6 +120,18 @@ test('a triggered schedule backs up exactly the assigned VMs on each host; the s
   assert.match(reasonOf('b-app-1'), /backed up on backup2/);
   assert.match(reasonOf('g-1'), /ignored/);
   assert.ok(s1.bytesRead > 0 && s1.bytesWritten > 0, 'bytes read and written are summed');
+
+  // What an operator would check on Ceph and in the stores: one snapshot of the
+  // right host on each backed-up disk, none on a skipped one, each version in
+  // its host's store only.
+  for (const [summary, host] of [[s1, 'backup1'], [s2, 'backup2']] as const) {
+    for (const d of summary.backedUp) {
+      assert.deepEqual((await snapshotNames(`${d.id}_disk`)).map((n) => n.split('_').at(-1)), [host], `${d.name}: one snapshot, by ${host}`);
+      assert.match(await backy2(host, 'ls', `${d.id}_disk`), new RegExp(d.versionUid!));
+    }
+  }
+  for (const key of ['a-k8s-worker-1', 'scratch-tmp', 'a-new', 'g-1', 'g-2']) assert.deepEqual(await snapshotNames(`${idOf(key)}_disk`), [], `${key} untouched`);
+  assert.doesNotMatch(await backy2('backup2', 'ls'), new RegExp(idOf('a-db-1')));
 
   // The Web UI's (and `vmbackup status`'s) filter finds that VM's backup.
   const found = await findWorkflows(client, `Operation = "backup" AND VmId = "${idOf('a-web-1')}"`);
