@@ -2,7 +2,8 @@
 # Local development stack for vmbackup: a one-mon/one-OSD Ceph cluster, a
 # Temporal dev server (with Web UI) and one backy2 config per backup host.
 #
-# Usage: scripts/stack.sh up|down|status|env
+# Usage: scripts/stack.sh up|down|status|env|reset
+#   reset: down, then delete all kept state (backy2 stores, Temporal history)
 #
 # All state lives in <repo>/.stack (git-ignored). `up` is idempotent: running
 # daemons are detected by pid file and left alone. Ceph's OSD keeps its data in
@@ -13,6 +14,7 @@
 #   VMBACKUP_CEPH_MON_PORT [6789]  VMBACKUP_MEMSTORE_GIB [8]
 #   VMBACKUP_TEMPORAL_PORT [7233]  VMBACKUP_TEMPORAL_UI_PORT [8233]
 #   VMBACKUP_HOSTS ["backup1 backup2"] (spaces or commas)
+#   VMBACKUP_MIN_FREE_GIB [2] (up refuses below this much free space)
 set -euo pipefail
 
 log() { printf '[stack] %s\n' "$*" >&2; }
@@ -189,7 +191,12 @@ mon warn on pool no redundancy = false
 # Keep ceph health output quiet about things irrelevant to a throw-away local
 # cluster (auth is off; the mon's store is tiny even on a fullish disk).
 mon warn on insecure global id reclaim allowed = false
-mon data avail warn = 5
+# The mon refuses to start when its filesystem has less than 'crit' percent
+# free (default 5). Here it shares a big, busy disk with everything else: 5 %
+# of 252 GB is 12 GB, yet the mon's store needs a few MB. Free space is checked
+# in absolute terms by check_free_space instead.
+mon data avail warn = 1
+mon data avail crit = 0
 run dir = $CEPH_DIR/run
 crash dir = $CEPH_DIR/crash
 # Fail fast (instead of the 300 s default) when the stack is down.
@@ -250,8 +257,11 @@ create_ceph_cluster() {
   # from holding on to our stdout/stderr (a caller piping `up` would hang).
   # 8>&-: the stack lock's fd must not be inherited, or the daemons would hold
   # the lock for their whole life and the next up/down would wait forever.
-  ceph-mon -c "$CEPH_CONF" -i a </dev/null >>"$CEPH_DIR/log/mon.a.stdout" 2>&1 8>&- \
-    || die "ceph-mon failed to start; see $MON_LOG"
+  if ! ceph-mon -c "$CEPH_CONF" -i a </dev/null >>"$CEPH_DIR/log/mon.a.stdout" 2>&1 8>&-; then
+    # The log is gone with the machine in CI: its last lines must be in our output.
+    tail -n 25 "$MON_LOG" "$CEPH_DIR/log/mon.a.stdout" >&2 2>/dev/null || true
+    die "ceph-mon failed to start; see $MON_LOG"
+  fi
   wait_for "ceph-mon on 127.0.0.1:$CEPH_MON_PORT" 60 "$MON_LOG" ceph_cmd mon stat
   log "ceph: mon.a up on 127.0.0.1:$CEPH_MON_PORT"
 
@@ -470,9 +480,28 @@ lock_stack() {
   fi
 }
 
+# Free space, in absolute terms, where the stack keeps its state: backy2's
+# file stores grow by about 6 GiB over one full test run, and a daemon or
+# backup that dies of ENOSPC halfway says so far less clearly than this.
+MIN_FREE_GIB=${VMBACKUP_MIN_FREE_GIB:-2}
+WARN_FREE_GIB=8
+check_free_space() {
+  local avail_kib avail_gib
+  mkdir -p "$STACK_DIR"
+  avail_kib=$(df -Pk "$STACK_DIR" | awk 'NR == 2 { print $4 }')
+  avail_gib=$((avail_kib / 1024 / 1024))
+  if ((avail_gib < MIN_FREE_GIB)); then
+    die "only ${avail_gib} GiB free on the filesystem of $STACK_DIR; the stack needs at least ${MIN_FREE_GIB} GiB (a full test run writes about 6 GiB of backups). Free some space, or drop old local backups with: $0 reset"
+  fi
+  if ((avail_gib < WARN_FREE_GIB)); then
+    log "warning: only ${avail_gib} GiB free on the filesystem of $STACK_DIR; a full test run writes about 6 GiB of backups"
+  fi
+}
+
 cmd_up() {
   local t0=$EPOCHREALTIME t1
   validate
+  check_free_space
   "$SCRIPT_DIR/install-deps.sh" || die "installing dependencies failed"
   lock_stack
   ceph_up
@@ -540,6 +569,20 @@ cmd_status() {
   return "$all_ok"
 }
 
+# Everything the stack keeps between runs (backy2 stores, Temporal's history,
+# test and bench scratch) is deleted; the next `up` starts empty.
+cmd_reset() {
+  cmd_down
+  local dir
+  for dir in "$BACKY2_DIR" "$TEMPORAL_DIR" "$CEPH_DIR" "$STACK_DIR/test" "$STACK_DIR/bench" "$STACK_DIR/bench-fleet" "$STACK_DIR/hosts" "$STACK_DIR/scratch"; do
+    [[ -e $dir ]] || continue
+    log "reset: removing $dir ($(du -sh "$dir" 2>/dev/null | cut -f1))"
+    rm -rf "$dir"
+  done
+  rm -f "$ENV_FILE"
+  log "reset: done; run '$0 up' for an empty stack"
+}
+
 cmd_env() {
   [[ -f $ENV_FILE ]] || die "$ENV_FILE does not exist yet; run: $0 up"
   cat "$ENV_FILE"
@@ -551,8 +594,9 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     env) cmd_env ;;
+    reset) cmd_reset ;;
     *)
-      echo "usage: $0 up|down|status|env" >&2
+      echo "usage: $0 up|down|status|env|reset" >&2
       exit 2
       ;;
   esac
