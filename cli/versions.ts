@@ -21,6 +21,9 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
   const client = await ctx.temporal();
   const hosts = ctx.config.hosts.map((h) => h.name);
   const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
+  const idle = hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: 'no worker is polling its task queue' }));
+  // listBackups itself runs on a host worker: with none, it would wait for ever.
+  if (live.size === 0) return { versions: [], unreachable: idle };
   const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
     taskQueue: ctx.config.temporal.task_queue,
     workflowId: `ls/${vmId}/${randomUUID()}`,
@@ -33,7 +36,7 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
   return {
     versions: perHost.flatMap((h) => h.versions.map((v) => ({ host: h.host, ...v }))).sort((a, b) => b.date.localeCompare(a.date)),
     unreachable: [
-      ...hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: 'no worker is polling its task queue' })),
+      ...idle,
       ...perHost.filter((h) => h.error).map((h) => ({ host: h.host, error: h.error! })),
     ],
   };

@@ -33,7 +33,9 @@ async function runLs(ctx: CliContext, vm: string, workload: Workload): Promise<v
   if (ctx.output === 'json') {
     console.log(JSON.stringify({ vm: vmId.data, versions: rows, errors: unreachable.map((h) => ({ host: h.host, error: h.error })) }, null, 2));
   } else if (rows.length === 0) {
-    console.log(`no backups of VM ${vmId.data}`);
+    // Silence from a host is not "no backups": say which answered.
+    const answered = ctx.config.hosts.length - unreachable.length;
+    console.log(unreachable.length === 0 ? `no backups of VM ${vmId.data}` : `no backups of VM ${vmId.data} on the ${answered} of ${ctx.config.hosts.length} hosts that answered`);
   } else {
     console.log(
       renderTable(rows, [

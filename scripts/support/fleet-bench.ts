@@ -28,6 +28,7 @@ import type { NightlyInput, NightlySummary } from '../../lib/operations/nightly.
 import { nightlyAttributes, nightlyWorkflowPrefix } from '../../lib/operations/nightly-start.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { inLanes, log, round, timed } from './bench-timing.ts';
+import { type CpuDuring, measureCpu } from './cpu-usage.ts';
 import { writePrivateConfig, ROOT } from './private-config.ts';
 import { MiB, RbdData } from './rbd-data.ts';
 import { startWorker } from './worker-process.ts';
@@ -126,7 +127,16 @@ export async function fleetBench(): Promise<Record<string, number>> {
     await change();
     log(`fleet: measured incremental pass through nightlyBackups (childrenPerRun ${CHILDREN_PER_RUN})`);
     let measured!: Awaited<ReturnType<typeof nights>>;
-    const workflowSeconds = await timed(async () => (measured = await nights('incremental')));
+    // Where the cores went: the Temporal server, the workers' Node processes, and the tools they ran.
+    const temporalPid = Number(readFileSync(join(ROOT, '.stack/temporal/temporal.pid'), 'utf8').trim());
+    let wfCpu!: CpuDuring<unknown, 'temporal' | 'workers'>;
+    const workflowSeconds = await timed(async () => {
+      wfCpu = await measureCpu({ temporal: [temporalPid], workers: workers.map((w) => w.child.pid!) }, async () => (measured = await nights('incremental')));
+    });
+    log(
+      `fleet: CPU-seconds in the workflow pass: machine ${wfCpu.machine.toFixed(1)}, Temporal server ${wfCpu.groups.temporal.own.toFixed(1)}, ` +
+        `workers ${wfCpu.groups.workers.own.toFixed(1)}, their rbd/sqlite3/backy2 ${wfCpu.groups.workers.children.toFixed(1)}`,
+    );
     check('incremental', measured, 'incremental');
     if (measured.some(({ summary }) => summary.runs < 2)) log('fleet: a night did not continue as new; raise VMS or lower CHILDREN_PER_RUN');
     log(`fleet: workflow ${workflowSeconds.toFixed(1)} s (${measured.map(({ summary: s }) => `${s.host} ${s.runs} runs`).join(', ')})`);
@@ -164,8 +174,11 @@ export async function fleetBench(): Promise<Record<string, number>> {
       );
     };
     log('fleet: the same incremental pass by hand');
-    const baselineSeconds = await timed(() => Promise.all(hosts.map(byHand)));
-    log(`fleet: by hand ${baselineSeconds.toFixed(1)} s`);
+    let handCpu!: CpuDuring<unknown, 'script'>;
+    const baselineSeconds = await timed(async () => {
+      handCpu = await measureCpu({ script: [process.pid] }, () => Promise.all(hosts.map(byHand)));
+    });
+    log(`fleet: by hand ${baselineSeconds.toFixed(1)} s; CPU-seconds: machine ${handCpu.machine.toFixed(1)}, its rbd/backy2 ${handCpu.groups.script.children.toFixed(1)}`);
 
     const historyMax = await largestHistory(client, [...full, ...measured]);
     return {
@@ -176,6 +189,12 @@ export async function fleetBench(): Promise<Record<string, number>> {
       fleet_workflow_seconds: round(workflowSeconds, 1),
       fleet_baseline_seconds: round(baselineSeconds, 1),
       fleet_history_events_max: historyMax,
+      fleet_workflow_cpu_seconds: round(wfCpu.machine, 1),
+      fleet_baseline_cpu_seconds: round(handCpu.machine, 1),
+      fleet_temporal_server_cpu_seconds: round(wfCpu.groups.temporal.own, 1),
+      fleet_worker_node_cpu_seconds: round(wfCpu.groups.workers.own, 1),
+      fleet_worker_tools_cpu_seconds: round(wfCpu.groups.workers.children, 1),
+      fleet_baseline_tools_cpu_seconds: round(handCpu.groups.script.children, 1),
     };
   } finally {
     await Promise.all(workers.map((w) => w.stop()));
