@@ -58,7 +58,55 @@ export interface BackupSnapshotResult {
   fullReason?: string | undefined;
 }
 
+export interface PreparedBackup {
+  state: DiskState;
+  /** What was recorded for a lost VM's rescue; undefined when there was nothing to record. */
+  server?: ServerState | undefined;
+  hints: HintsResult;
+}
+
+export interface FinishedBackup {
+  made: BackupSnapshotResult;
+  removed: string[];
+}
+
 export function createBackupActivities(deps: HostDeps) {
+  const steps = createBackupSteps(deps);
+  return {
+    ...steps,
+    /**
+     * Everything before the copy in one activity: inspectDisk, recordServerMetadata
+     * (when asked), createSnapshot, computeHints. Each step is idempotent, so the
+     * whole is; one task round trip instead of four matters when the host's
+     * cores are what a night of thousands of small disks waits on.
+     */
+    async prepareBackup(input: DiskRef & { vmId: string; host: string; snapshot: string; recordServer: boolean }): Promise<PreparedBackup> {
+      const disk = { pool: input.pool, image: input.image };
+      const state = await steps.inspectDisk({ ...disk, vmId: input.vmId, host: input.host });
+      const [server] = await Promise.all([
+        input.recordServer ? steps.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot: input.snapshot }) : Promise.resolve(undefined),
+        steps.createSnapshot({ ...disk, snapshot: input.snapshot }),
+      ]);
+      const hints = await steps.computeHints({ ...disk, snapshot: input.snapshot, fromSnapshot: state.base?.snapshot });
+      return { state, server, hints };
+    },
+
+    /** backupSnapshot, with the old snapshots removed while it copies (the hints no longer need them). */
+    async finishBackup(input: BackupSnapshotInput & { snapshotsToRemove: string[] }): Promise<FinishedBackup> {
+      const { snapshotsToRemove, ...copy } = input;
+      // allSettled: a failed removal must not end the activity while backy2 still copies.
+      const [removal, copied] = await Promise.allSettled([
+        steps.removeOwnSnapshots({ pool: input.pool, image: input.image, snapshots: snapshotsToRemove }),
+        steps.backupSnapshot(copy),
+      ]);
+      if (copied.status === 'rejected') throw copied.reason;
+      if (removal.status === 'rejected') throw removal.reason; // the retry adopts the version and removes again
+      return { made: copied.value, removed: removal.value.removed };
+    },
+  };
+}
+
+function createBackupSteps(deps: HostDeps) {
   const { rbd, engine, host } = deps;
   const hintsFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.hints, `${d.pool}.${d.image}@${snapshot}.json`);
   const pidFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.run, `backup.${d.pool}.${d.image}@${snapshot}.pid`);

@@ -10,7 +10,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { BackupActivities } from '../activities/backup-activities.ts';
+import type { BackupActivities, BackupSnapshotInput, DiskRef, PreparedBackup } from '../activities/backup-activities.ts';
 import { backupSnapshotName, vmDiskImage } from '../lib/naming.ts';
 import {
   type BackupInstanceInput,
@@ -26,6 +26,8 @@ import { parseInput } from './parse-input.ts';
 export const progressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
 
 const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
+/** Patch id: inspect, snapshot and diff in one activity, and the copy with the old snapshots' removal in another. */
+const FOLDED_STEPS = 'fold-backup-steps';
 
 /**
  * The host's activities. backupInstance runs on its host's own task queue
@@ -52,6 +54,8 @@ function hostActivities() {
     computeHints: short.computeHints,
     removeOwnSnapshots: short.removeOwnSnapshots,
     backupSnapshot: copy.backupSnapshot,
+    prepareBackup: short.prepareBackup,
+    finishBackup: copy.finishBackup,
   };
 }
 
@@ -64,7 +68,17 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   const disk = { pool: input.pool, image: input.image ?? vmDiskImage(input.vmId) };
   const snapshot = backupSnapshotName(startedAt, input.host);
 
-  const state = await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: input.dryRun });
+  // Two activities per disk instead of six: a night of thousands of disks is
+  // bound by the host's cores, and every activity costs task round trips.
+  // Runs started before this change replay on the six-step path
+  // (test/unit/replay.test.ts replays both).
+  const folded = !input.dryRun && patched(FOLDED_STEPS);
+  let prepared: PreparedBackup | undefined;
+  if (folded) {
+    progress = { step: 'prepare', detail: `inspect, snapshot ${disk.pool}/${disk.image}@${snapshot}, diff` };
+    prepared = await host.prepareBackup({ ...disk, vmId: input.vmId, host: input.host, snapshot, recordServer: input.workload === 'vms' });
+  }
+  const state = prepared?.state ?? (await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: input.dryRun }));
   const plan: BackupPlan = {
     image: disk.image,
     snapshot,
@@ -90,25 +104,12 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   if (input.dryRun) return result({});
   log.info('backup plan', { plan });
 
-  progress = { step: 'snapshot', detail: `${disk.pool}/${disk.image}@${snapshot}` };
-  // Added after the first release: runs already under way when a worker upgrades
-  // must replay without it (test/unit/replay.test.ts replays such histories).
-  const recordServer = input.workload === 'vms' && patched('record-server-metadata');
-  const [server] = await Promise.all([
-    recordServer ? host.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot }) : Promise.resolve(undefined),
-    host.createSnapshot({ ...disk, snapshot }),
-  ]);
-
-  progress = { step: 'diff', detail: plan.baseSnapshot ? `since ${plan.baseSnapshot}` : 'allocated extents' };
-  const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
-
-  // Yesterday's snapshot is not needed by the copy (the hints are on disk), so
-  // it goes while backy2 runs rather than before.
+  const { server, hints } = prepared ?? (await snapshotAndDiff(host, input, disk, snapshot, plan));
   progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted; removing ${plan.snapshotsToRemove.join(', ') || 'no old snapshot'}` };
-  const [{ removed }, made] = await Promise.all([
-    host.removeOwnSnapshots({ ...disk, snapshots: plan.snapshotsToRemove }),
-    host.backupSnapshot({ ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays, project: input.project }),
-  ]);
+  const copyInput = { ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays, project: input.project };
+  const { made, removed } = folded
+    ? await host.finishBackup({ ...copyInput, snapshotsToRemove: plan.snapshotsToRemove })
+    : await copyWhileRemoving(host, disk, plan.snapshotsToRemove, copyInput);
   plan.sizeBytes = made.stats?.sizeBytes;
   if (made.fullReason) {
     plan.kind = made.kind;
@@ -126,4 +127,25 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
     serverRecorded: server !== undefined,
     expiresAt: made.tags.find((t) => t.startsWith('expires_'))?.slice('expires_'.length),
   });
+}
+
+type HostSteps = ReturnType<typeof hostActivities>;
+
+/** The six-step path's snapshot and diff (runs started before FOLDED_STEPS). */
+async function snapshotAndDiff(host: HostSteps, input: BackupInstanceInput, disk: DiskRef, snapshot: string, plan: BackupPlan) {
+  // Added after the first release: runs already under way when a worker upgrades
+  // must replay without it (test/unit/replay.test.ts replays such histories).
+  const recordServer = input.workload === 'vms' && patched('record-server-metadata');
+  const [server] = await Promise.all([
+    recordServer ? host.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot }) : Promise.resolve(undefined),
+    host.createSnapshot({ ...disk, snapshot }),
+  ]);
+  const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
+  return { server, hints };
+}
+
+/** The six-step path's copy: yesterday's snapshot goes while backy2 runs (the hints are on disk). */
+async function copyWhileRemoving(host: HostSteps, disk: DiskRef, snapshots: string[], copyInput: BackupSnapshotInput) {
+  const [{ removed }, made] = await Promise.all([host.removeOwnSnapshots({ ...disk, snapshots }), host.backupSnapshot(copyInput)]);
+  return { made, removed };
 }

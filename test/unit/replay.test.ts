@@ -19,7 +19,7 @@ before(() => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 });
 
-test('recorded histories (backupInstance full, incremental and with the record-server-metadata patch; a nightlyBackups night) replay on the current workflow code', async () => {
+test('recorded histories (backupInstance full, incremental, with the record-server-metadata patch and with the fold-backup-steps patch; a nightlyBackups night) replay on the current workflow code', async () => {
   const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
   assert.ok(files.length >= 2, 'fixtures are present');
   const histories = files.map((file) => ({ workflowId: RECORDED_IDS[file] ?? file, history: historyFromJSON(JSON.parse(readFileSync(`${dir}${file}`, 'utf8'))) }));
