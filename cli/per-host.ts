@@ -1,10 +1,14 @@
-// Commands that run once per backup host (snapshots, remove-invalids): on the
-// host named with --host, or on every configured one. A host with no worker
-// polling, or whose run fails, is named in `errors`; the others still report.
-import type { Client } from '@temporalio/client';
+// Commands that run once per backup host (purge, snapshots, remove-invalids,
+// remove-unhandled): on the host named with --host, or on every configured
+// one. A host with no worker polling, or whose run fails, is named in
+// `errors`; the others still report.
+import type { Client, WorkflowResultType } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
 import { hostConfig } from '../lib/config/load.ts';
 import { rootCause } from '../lib/errors.ts';
-import { hostsWithWorkers } from '../lib/temporal/pollers.ts';
+import { BackupHost, Operation, type OperationName } from '../lib/search-attributes.ts';
+import { hostTaskQueue } from '../lib/task-queues.ts';
+import { hostsWithWorkers, NO_WORKER } from '../lib/temporal/pollers.ts';
 import type { CliContext } from './context.ts';
 
 export interface PerHost<T> {
@@ -17,7 +21,7 @@ export async function runPerHost<T>(ctx: CliContext, client: Client, only: strin
   const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, wanted);
   const outcomes = await Promise.all(
     wanted.map(async (host): Promise<{ result: T } | { host: string; error: string }> => {
-      if (!live.has(host)) return { host, error: 'no worker is polling its task queue' };
+      if (!live.has(host)) return { host, error: NO_WORKER };
       try {
         return { result: await run(host) };
       } catch (err) {
@@ -29,4 +33,39 @@ export async function runPerHost<T>(ctx: CliContext, client: Client, only: strin
     results: outcomes.flatMap((o) => ('result' in o ? [o.result] : [])),
     errors: outcomes.flatMap((o) => ('error' in o ? [o] : [])),
   };
+}
+
+/** Workflow ids of one command run share its start second: `YYYY-mm-ddTHHMMSS`. */
+export const idStamp = (at: Date = new Date()): string => at.toISOString().slice(0, 19).replaceAll(':', '');
+
+export interface HostWorkflowRun<W extends Workflow> {
+  workflowType: string;
+  /** The id is `<idPrefix>/<host>/<stamp>`, with `/dry-run` for a dry run. */
+  idPrefix: string;
+  host: string;
+  stamp: string;
+  dryRun: boolean;
+  /** What the Web UI's `Operation` search attribute says of it. */
+  operation: OperationName;
+  /** The workflow's one argument. */
+  input: Parameters<W>[0];
+  /** The shared queue instead of the host's (a workflow that reaches the host through activities). */
+  sharedQueue?: boolean;
+  /** The same run started twice at once is one run. */
+  useExisting?: boolean;
+}
+
+/** Runs one host's maintenance workflow to its end, findable by Operation and BackupHost. */
+export function executeHostWorkflow<W extends Workflow>(ctx: CliContext, client: Client, run: HostWorkflowRun<W>): Promise<WorkflowResultType<W>> {
+  const base = ctx.config.temporal.task_queue;
+  return client.workflow.execute(run.workflowType, {
+    taskQueue: run.sharedQueue ? base : hostTaskQueue(base, run.host),
+    workflowId: `${run.idPrefix}/${run.host}/${run.stamp}${run.dryRun ? '/dry-run' : ''}`,
+    args: [run.input],
+    typedSearchAttributes: [
+      { key: Operation, value: run.operation },
+      { key: BackupHost, value: run.host },
+    ],
+    ...(run.useExisting ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
+  }) as Promise<WorkflowResultType<W>>;
 }

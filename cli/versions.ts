@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EngineVersion } from '../activities/engine/engine.ts';
 import { Operation, VmId as VmIdKey } from '../lib/search-attributes.ts';
-import { hostsWithWorkers } from '../lib/temporal/pollers.ts';
+import { hostsWithWorkers, NO_WORKER } from '../lib/temporal/pollers.ts';
 import type { listBackups } from '../workflows/list-backups.ts';
 import type { CliContext } from './context.ts';
 
@@ -21,7 +21,7 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
   const client = await ctx.temporal();
   const hosts = ctx.config.hosts.map((h) => h.name);
   const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
-  const idle = hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: 'no worker is polling its task queue' }));
+  const idle = hosts.filter((h) => !live.has(h)).map((host) => ({ host, error: NO_WORKER }));
   // listBackups itself runs on a host worker: with none, it would wait for ever.
   if (live.size === 0) return { versions: [], unreachable: idle };
   const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {

@@ -573,13 +573,13 @@ cmd_status() {
 # test and bench scratch) is deleted; the next `up` starts empty.
 cmd_reset() {
   cmd_down
-  local dir
-  for dir in "$BACKY2_DIR" "$TEMPORAL_DIR" "$CEPH_DIR" "$STACK_DIR/test" "$STACK_DIR/bench" "$STACK_DIR/bench-fleet" "$STACK_DIR/hosts" "$STACK_DIR/scratch"; do
-    [[ -e $dir ]] || continue
-    log "reset: removing $dir ($(du -sh "$dir" 2>/dev/null | cut -f1))"
-    rm -rf "$dir"
+  local entry
+  # Everything under .stack but the lock this function holds.
+  for entry in "$STACK_DIR"/* "$STACK_DIR"/.[!.]*; do
+    [[ -e $entry && $entry != "$STACK_DIR/.lock" ]] || continue
+    log "reset: removing $entry ($(du -sh "$entry" 2>/dev/null | cut -f1))"
+    rm -rf "$entry"
   done
-  rm -f "$ENV_FILE"
   log "reset: done; run '$0 up' for an empty stack"
 }
 

@@ -3,14 +3,13 @@
 // is named on stderr and skipped, and the exit code says the purge is partial.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { liveForDaysOf, type PurgeExpiredInput, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
-import { BackupHost, Operation } from '../../lib/search-attributes.ts';
+import { liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
 
 interface PurgeOptions {
   host?: string;
@@ -51,30 +50,23 @@ Examples:
 async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
   const asOf = options.asOf === undefined ? new Date() : new Date(options.asOf);
   if (Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
-  const { workloads, purge, temporal } = ctx.config;
+  const { workloads, purge } = ctx.config;
   const client = await ctx.temporal();
   const dryRun = Boolean(options.dryRun);
-  const stamp = asOf.toISOString().slice(0, 19).replaceAll(':', '');
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) => {
-    const input: PurgeExpiredInput = {
+  const stamp = idStamp(asOf);
+  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
+    executeHostWorkflow<typeof purgeExpired>(ctx, client, {
+      workflowType: 'purgeExpired',
+      idPrefix: 'purge',
       host,
-      asOf: asOf.toISOString(),
-      minAgeDays: purge.min_age_days,
-      liveForDays: liveForDaysOf(workloads),
+      stamp,
       dryRun,
-    };
-    return client.workflow.execute<typeof purgeExpired>('purgeExpired', {
-      taskQueue: temporal.task_queue,
-      workflowId: `purge/${host}/${stamp}${dryRun ? '/dry-run' : ''}`,
-      args: [input],
-      typedSearchAttributes: [
-        { key: Operation, value: dryRun ? 'plan' : 'purge' },
-        { key: BackupHost, value: host },
-      ],
-      // The same purge started twice at once is one run.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-    });
-  });
+      operation: dryRun ? 'plan' : 'purge',
+      input: { host, asOf: asOf.toISOString(), minAgeDays: purge.min_age_days, liveForDays: liveForDaysOf(workloads), dryRun },
+      sharedQueue: true,
+      useExisting: true,
+    }),
+  );
   if (ctx.output === 'json') console.log(JSON.stringify({ results, errors }, null, 2));
   else printResults(results);
   for (const e of errors) console.error(`warning: host ${e.host} was not purged: ${e.error}`);

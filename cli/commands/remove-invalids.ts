@@ -2,15 +2,13 @@
 // each host's store (a backup that failed or was killed mid-copy leaves one).
 // Each host does its own store, in a removeInvalids workflow on its queue.
 import type { Command } from 'commander';
-import type { RemoveInvalidsInput, RemoveInvalidsResult } from '../../lib/operations/remove-invalids.ts';
-import { BackupHost, Operation } from '../../lib/search-attributes.ts';
-import { hostTaskQueue } from '../../lib/task-queues.ts';
+import type { RemoveInvalidsResult } from '../../lib/operations/remove-invalids.ts';
 import type { removeInvalids } from '../../workflows/remove-invalids.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
 
 interface RemoveInvalidsOptions {
   host?: string;
@@ -46,19 +44,18 @@ Examples:
 async function runRemoveInvalids(ctx: CliContext, options: RemoveInvalidsOptions): Promise<void> {
   const client = await ctx.temporal();
   const dryRun = Boolean(options.dryRun);
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) => {
-    const input: RemoveInvalidsInput = { host, dryRun };
-    return client.workflow.execute<typeof removeInvalids>('removeInvalids', {
-      taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-      workflowId: `remove-invalids/${host}/${stamp}${dryRun ? '/dry-run' : ''}`,
-      args: [input],
-      typedSearchAttributes: [
-        { key: Operation, value: dryRun ? 'plan' : 'purge' },
-        { key: BackupHost, value: host },
-      ],
-    });
-  });
+  const stamp = idStamp();
+  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
+    executeHostWorkflow<typeof removeInvalids>(ctx, client, {
+      workflowType: 'removeInvalids',
+      idPrefix: 'remove-invalids',
+      host,
+      stamp,
+      dryRun,
+      operation: dryRun ? 'plan' : 'purge',
+      input: { host, dryRun },
+    }),
+  );
   if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, hosts: results, errors }, null, 2));
   else printTable(results);
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);

@@ -4,15 +4,13 @@
 // --dry-run or --yes every time; each host runs a removeUnhandled workflow on its queue.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
-import type { RemoveUnhandledInput, RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
-import { BackupHost, Operation } from '../../lib/search-attributes.ts';
-import { hostTaskQueue } from '../../lib/task-queues.ts';
+import type { RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
 import type { removeUnhandled } from '../../workflows/remove-unhandled.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
 
 interface RemoveUnhandledOptions {
   host?: string;
@@ -67,19 +65,18 @@ export function removeMode(options: { dryRun?: boolean | undefined; yes?: boolea
 async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptions): Promise<void> {
   const { dryRun } = removeMode(options);
   const client = await ctx.temporal();
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) => {
-    const input: RemoveUnhandledInput = { host, dryRun };
-    return client.workflow.execute<typeof removeUnhandled>('removeUnhandled', {
-      taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-      workflowId: `remove-unhandled/${host}/${stamp}${dryRun ? '/dry-run' : ''}`,
-      args: [input],
-      typedSearchAttributes: [
-        { key: Operation, value: dryRun ? 'plan' : 'purge' },
-        { key: BackupHost, value: host },
-      ],
-    });
-  });
+  const stamp = idStamp();
+  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
+    executeHostWorkflow<typeof removeUnhandled>(ctx, client, {
+      workflowType: 'removeUnhandled',
+      idPrefix: 'remove-unhandled',
+      host,
+      stamp,
+      dryRun,
+      operation: dryRun ? 'plan' : 'purge',
+      input: { host, dryRun },
+    }),
+  );
   if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, hosts: results, errors }, null, 2));
   else printResults(results);
   for (const e of errors) console.error(`warning: host ${e.host}: nothing was removed: ${e.error}`);

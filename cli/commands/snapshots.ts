@@ -5,14 +5,12 @@
 import { type Command, Option } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
 import type { Workload } from '../../lib/naming.ts';
-import type { DanglingSnapshot, DanglingSnapshotsInput, DanglingSnapshotsResult } from '../../lib/operations/dangling-snapshots.ts';
-import { BackupHost, Operation, type OperationName } from '../../lib/search-attributes.ts';
-import { hostTaskQueue } from '../../lib/task-queues.ts';
+import type { DanglingSnapshot, DanglingSnapshotsResult } from '../../lib/operations/dangling-snapshots.ts';
 import type { danglingSnapshots } from '../../workflows/dangling-snapshots.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../output/table.ts';
-import { runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
 
 interface SnapshotsOptions {
   host?: string;
@@ -81,19 +79,18 @@ async function runSnapshots(ctx: CliContext, options: SnapshotsOptions, mode: Mo
     .flatMap((workload) => (w[workload] ? [{ workload, pool: w[workload].pool }] : []));
   if (targets.length === 0) throw new InvalidInputError(`workloads.${options.workload} is not configured in ${ctx.config.source}`);
   const client = await ctx.temporal();
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) => {
-    const input: DanglingSnapshotsInput = { host, targets, purge: mode === 'purge' };
-    return client.workflow.execute<typeof danglingSnapshots>('danglingSnapshots', {
-      taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-      workflowId: `snapshots-${mode === 'list' ? 'dangling' : 'purge'}/${host}/${stamp}${mode === 'plan' ? '/dry-run' : ''}`,
-      args: [input],
-      typedSearchAttributes: [
-        { key: Operation, value: mode satisfies OperationName },
-        { key: BackupHost, value: host },
-      ],
-    });
-  });
+  const stamp = idStamp();
+  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
+    executeHostWorkflow<typeof danglingSnapshots>(ctx, client, {
+      workflowType: 'danglingSnapshots',
+      idPrefix: `snapshots-${mode === 'list' ? 'dangling' : 'purge'}`,
+      host,
+      stamp,
+      dryRun: mode === 'plan',
+      operation: mode,
+      input: { host, targets, purge: mode === 'purge' },
+    }),
+  );
   if (ctx.output === 'json') {
     console.log(JSON.stringify({ dryRun: mode === 'plan', hosts: results, errors }, null, 2));
   } else {

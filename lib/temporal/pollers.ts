@@ -5,6 +5,9 @@ import { hostTaskQueue } from '../task-queues.ts';
 
 const TASK_QUEUE_TYPE_ACTIVITY = 2;
 
+/** Why a host was not asked: what every command says of it. */
+export const NO_WORKER = 'no worker is polling its task queue';
+
 export async function hostsWithWorkers(client: Client, namespace: string, baseQueue: string, hosts: readonly string[]): Promise<Set<string>> {
   const alive = await Promise.all(
     hosts.map(async (host) => {
