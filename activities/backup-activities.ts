@@ -12,6 +12,7 @@ import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import type { HostDeps } from './host-deps.ts';
+import { holdPoint } from './test-hooks.ts';
 
 export interface DiskRef {
   pool: string;
@@ -87,13 +88,16 @@ export function createBackupActivities(deps: HostDeps) {
         input.recordServer ? steps.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot: input.snapshot }) : Promise.resolve(undefined),
         steps.createSnapshot({ ...disk, snapshot: input.snapshot }),
       ]);
+      await holdPoint('backup.after-snapshot', input.image);
       const hints = await steps.computeHints({ ...disk, snapshot: input.snapshot, fromSnapshot: state.base?.snapshot });
+      await holdPoint('backup.after-diff', input.image);
       return { state, server, hints };
     },
 
     /** backupSnapshot, with the old snapshots removed while it copies (the hints no longer need them). */
     async finishBackup(input: BackupSnapshotInput & { snapshotsToRemove: string[] }): Promise<FinishedBackup> {
       const { snapshotsToRemove, ...copy } = input;
+      await holdPoint('backup.before-copy', input.image);
       // allSettled: a failed removal must not end the activity while backy2 still copies.
       const [removal, copied] = await Promise.allSettled([
         steps.removeOwnSnapshots({ pool: input.pool, image: input.image, snapshots: snapshotsToRemove }),

@@ -11,6 +11,7 @@ import type { ServerState } from './compute/compute-driver.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
+import { holdPoint } from './test-hooks.ts';
 
 export interface ImageRef {
   pool: string;
@@ -113,10 +114,12 @@ export function createRestoreActivities(deps: HostDeps) {
       if (!before) return { wasRunning: false };
       if (before.status !== 'SHUTOFF') await compute.stop(input.vmId);
       await waitForServer(input.vmId, 'SHUTOFF', input.waitSeconds);
+      await holdPoint('restore.after-stop', input.vmId);
       return { wasRunning: before.status !== 'SHUTOFF' };
     },
 
     async startServer(input: { vmId: string; waitSeconds: number }): Promise<void> {
+      await holdPoint('restore.before-start', input.vmId);
       if (!(await compute.show(input.vmId))) return;
       await compute.start(input.vmId);
       await waitForServer(input.vmId, 'ACTIVE', input.waitSeconds);
@@ -139,9 +142,9 @@ export function createRestoreActivities(deps: HostDeps) {
         await rbd.rename(input.pool, input.image, input.aside);
       } catch (err) {
         // Gone from its name but there under the aside name: an earlier attempt did it.
-        if (isNotFound(err) && (await exists(input.pool, input.aside))) return;
-        throw err;
+        if (!isNotFound(err) || !(await exists(input.pool, input.aside))) throw err;
       }
+      await holdPoint('restore.after-move-aside', input.image);
     },
 
     /** Undo of moveAside: puts the original back under its name. */
@@ -175,6 +178,7 @@ export function createRestoreActivities(deps: HostDeps) {
      * restore and removes its half-written image before writing again.
      */
     async restoreVersion(input: ImageRef & { versionUid: string; aside: string; sizeBytes: number }): Promise<void> {
+      await holdPoint('restore.before-restore', input.image);
       const pidFile = pidFileFor(input);
       await reapOrphan(pidFile, (m) => log.warn(m));
       if (await exists(input.pool, input.image)) {
@@ -194,6 +198,7 @@ export function createRestoreActivities(deps: HostDeps) {
           },
         ),
       );
+      await holdPoint('restore.after-restore', input.image);
     },
   };
 }

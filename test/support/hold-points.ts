@@ -1,0 +1,49 @@
+// The test side of activities/test-hooks.ts: arm a point, wait until a worker
+// is parked there, do something (kill it, start a rival, cancel), release it.
+// Workers started after `useHoldPoints()` inherit the hold folder.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { HOLD_DIR_ENV, type HoldPoint } from '../../activities/test-hooks.ts';
+
+export interface HoldPoints {
+  /** Parks the next activity that reaches `point` (for `key` only, when given). */
+  arm(point: HoldPoint, key?: string): void;
+  /** Resolves once a worker is parked at `point`; fails after `timeoutMs` with the point named. */
+  held(point: HoldPoint, timeoutMs?: number): Promise<{ key: string; pid: number }>;
+  /** Lets the parked activity go on. */
+  release(point: HoldPoint): void;
+  /** Removes the folder (and unsets the variable). */
+  dispose(): void;
+}
+
+/** A private hold folder for this test file, exported to every worker it starts from now on. */
+export function useHoldPoints(): HoldPoints {
+  const dir = mkdtempSync(join(tmpdir(), 'vmbackup-hold-'));
+  process.env[HOLD_DIR_ENV] = dir;
+  const file = (point: HoldPoint, ext: string) => join(dir, `${point}.${ext}`);
+  return {
+    arm(point, key = '') {
+      rmSync(file(point, 'held'), { force: true });
+      rmSync(file(point, 'release'), { force: true });
+      writeFileSync(file(point, 'arm'), key);
+    },
+    async held(point, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!existsSync(file(point, 'held'))) {
+        if (Date.now() > deadline) throw new Error(`no worker reached hold point ${point} within ${timeoutMs / 1000} s`);
+        await sleep(50);
+      }
+      return JSON.parse(readFileSync(file(point, 'held'), 'utf8')) as { key: string; pid: number };
+    },
+    release(point) {
+      rmSync(file(point, 'held'), { force: true });
+      writeFileSync(file(point, 'release'), '');
+    },
+    dispose() {
+      delete process.env[HOLD_DIR_ENV];
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
