@@ -3,6 +3,7 @@
 // against it by test/unit/config-reference.test.ts.
 import { z } from 'zod';
 import { HostName, PoolName } from '../naming.ts';
+import { backtrackingRisk } from './regex-safety.ts';
 
 const FilePath = z.string().min(1, 'a file path');
 
@@ -71,12 +72,13 @@ function isTimeZone(zone: string): boolean {
   }
 }
 
-/** A JavaScript regular expression, matched against a whole name. */
-const NameRegex = z.string().refine(isRegex, { error: (issue) => `a valid regular expression, got ${JSON.stringify(issue.input)}: ${regexError(String(issue.input))}` });
-
-function isRegex(source: string): boolean {
-  return regexError(source) === undefined;
-}
+/** A JavaScript regular expression, matched against a whole name, that cannot backtrack catastrophically. */
+const NameRegex = z.string().superRefine((source, ctx) => {
+  const invalid = regexError(source);
+  const risk = invalid === undefined ? backtrackingRisk(source) : undefined;
+  if (invalid !== undefined) ctx.addIssue({ code: 'custom', message: `a valid regular expression, got ${JSON.stringify(source)}: ${invalid}` });
+  else if (risk !== undefined) ctx.addIssue({ code: 'custom', message: `a regex that cannot stall the nightly job, got ${JSON.stringify(source)}: ${risk}` });
+});
 
 function regexError(source: string): string | undefined {
   try {

@@ -24,8 +24,13 @@ export function exclusionOf(name: string, projectId: string | undefined, exclusi
   lists.push([`exclude.${key}.global`, exclusions.global]);
   for (const [where, regexes] of lists) {
     for (const source of regexes) {
-      if (new RegExp(`^(?:${source})$`).test(name)) return `${where} /${source}/`;
+      if (wholeNamePattern(source).test(name)) return `${where} /${source}/`;
     }
   }
   return undefined;
+}
+
+/** An exclusion regex as it is matched: against the whole name (lib/config/regex-safety.ts checks this form). */
+export function wholeNamePattern(source: string): RegExp {
+  return new RegExp(`^(?:${source})$`);
 }

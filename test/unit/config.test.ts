@@ -103,3 +103,27 @@ test('a schedule with a bad time or time zone is refused', () => {
   assert.match(refusal(withSchedule('      time_zone: Mars/Olympus\n      vms: "05:00"\n')), /an IANA time zone/);
   assert.match(refusal(withSchedule('      volumes: "19:00"\n')), /a volumes schedule needs workloads\.volumes/);
 });
+
+test('an exclusion regex that can backtrack catastrophically is refused, naming the file, the key path, the regex and why', () => {
+  const exclude = (where: string, pattern: string) => `${GOOD}exclude:\n  ${where}\n`.replace('PATTERN', JSON.stringify(pattern));
+  for (const [where, pattern, path, why] of [
+    ['servers:\n    global: [PATTERN]', '(a+)+$', /at exclude\.servers\.global\[0\]/, /exponential backtracking/],
+    ['volumes:\n    projects:\n      tools: [ok-.*, PATTERN]', '(a|aa)+', /at exclude\.volumes\.projects\.tools\[1\]/, /exponential backtracking/],
+    ['servers:\n    projects:\n      p1: [PATTERN]', '(.*-){4}x', /at exclude\.servers\.projects\.p1\[0\]/, /4th degree polynomial backtracking/],
+  ] as const) {
+    const msg = refusal(exclude(where, pattern));
+    assert.ok(msg.includes(`a regex that cannot stall the nightly job, got ${JSON.stringify(pattern)}`), msg);
+    assert.match(msg, path);
+    assert.match(msg, why);
+    assert.match(msg, /a name like .*rewrite it/);
+  }
+});
+
+test("the project's and the README's exclusion regexes are accepted, in well under a second", () => {
+  const examples = ['cache[0-9]+', '.*-k8s-.*', 'scratch-.*', 'tmp-.*', '.*-k8s-worker-[0-9]+', 'ru-k.*', 'scratch', '(?!keep-).*-tmp'];
+  const started = performance.now();
+  const config = loadConfig(write('examples.yaml', `${GOOD}exclude:\n  servers:\n    global: ${JSON.stringify(examples)}\n`));
+  assert.deepEqual(config.exclude.servers.global, examples);
+  assert.deepEqual(loadConfig(LOCAL_CONFIG).exclude.servers.global, ['cache[0-9]+']);
+  assert.ok(performance.now() - started < 3_000, `checked in ${performance.now() - started} ms`);
+});
