@@ -48,6 +48,13 @@ export class OpenstackCli {
    * `server list` of every project. `-c` picks columns and is also the only way to
    * get Project ID and Security Groups; `--no-name-lookup` skips listing every image
    * and flavor, since only their ids are kept.
+   *
+   * `--limit -1` reads every page. Nova cuts a listing at `osapi_max_limit` (1,000 by
+   * default), and python-novaclient 18 (`ServerManager.list`, which the 6.0 CLI calls
+   * with its `--limit`, default none) asks for the next page, by the last id as marker,
+   * only when limit is -1; otherwise it returns the first page as if it were all.
+   * (The CLIs of `volume list` and `image list` need no flag: python-cinderclient
+   * follows Cinder's `volumes_links` and openstacksdk Glance's `next` unless a limit is given.)
    */
   async serverRows(columns: readonly string[]): Promise<Array<Record<string, unknown>>> {
     return (await this.json([
@@ -55,6 +62,8 @@ export class OpenstackCli {
       'list',
       '--all-projects',
       '--long',
+      '--limit',
+      '-1',
       '--no-name-lookup',
       ...columns.flatMap((c) => ['-c', c]),
       '-f',

@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { Rbd } from '../../activities/ceph/rbd.ts';
+import { OpenstackComputeDriver } from '../../activities/compute/openstack.ts';
+import type { HostDeps } from '../../activities/host-deps.ts';
 import { createInventoryActivities } from '../../activities/inventory-activities.ts';
 import { LocalInventory } from '../../activities/inventory/local.ts';
 import { OpenstackInventory } from '../../activities/inventory/openstack.ts';
+import { createRestoreActivities } from '../../activities/restore-activities.ts';
 import { ConfigError } from '../../lib/errors.ts';
 import type { InventoryDisk } from '../../lib/fleet/inventory.ts';
 import { type Workload, workloadImage } from '../../lib/naming.ts';
@@ -184,4 +187,47 @@ test('local: no file (or a file that is not there) means disks without names or 
   writeFileSync(bad, `vms:\n  ${WEB}: {name: web01, projet: p-demo}\n`);
   const local = new LocalInventory(bad, (workload) => realRbd.listImages(pools[workload]));
   await assert.rejects(inventory(local, 'vms'), (err) => err instanceof ConfigError && err.message.includes(bad) && err.message.includes(`at vms["${WEB}"]`) && /projet/.test(err.message));
+});
+
+test('openstack: listings longer than one page are read to the end (servers, volumes, images, a project’s servers for mass restore)', async (t) => {
+  // 50 a page, as `osapi_max_limit` / `api_limit_max` would on a cloud 20 times this size.
+  const projects = ['p-admin', 'p-demo', 'p-third'];
+  const id = (kind: string, i: number) => `${kind}-${String(i).padStart(4, '0')}`;
+  const projectOf = (i: number) => (i < 60 ? 'p-demo' : i < 100 ? 'p-admin' : 'p-third');
+  const servers = Array.from({ length: 120 }, (_, i) => fakeServer({ id: id('srv', i), name: `vm${i}`, projectId: projectOf(i) }));
+  const volumes = Array.from({ length: 70 }, (_, i) => ({
+    id: id('vol', i),
+    name: `vol${i}`,
+    // More than a page in p-demo, so `volume list --project` must page too.
+    projectId: i < 55 ? 'p-demo' : projects[i % 3]!,
+    sizeGb: 1,
+    // Attached to a server of the last page, through a volume of the last page.
+    ...(i === 69 ? { attachedTo: { serverId: id('srv', 119), device: '/dev/vdb' } } : {}),
+  }));
+  const images = Array.from({ length: 60 }, (_, i) => ({ id: id('img', i), name: `image${i}`, owner: projects[i % 3]! }));
+  const big = await startFakeOpenstack({ maxLimit: 50, projects: projects.map((p) => ({ id: p, name: p.slice(2) })), servers, volumes, images });
+  try {
+    const inventory = new OpenstackInventory({ env: big.env });
+    const ids = async (workload: Workload) => (await inventory.list(workload)).map((e) => e.id).sort();
+    assert.deepEqual(await ids('vms'), servers.map((s) => s.id));
+    const listed = await inventory.list('volumes');
+    assert.deepEqual(listed.map((v) => [v.id, v.projectId]).sort(), volumes.map((v) => [v.id, v.projectId]), 'every volume, each with its project');
+    assert.deepEqual(await ids('images'), images.map((i) => i.id));
+
+    const compute = new OpenstackComputeDriver({ env: big.env });
+    const all = await compute.listServers();
+    assert.equal(all.length, 120);
+    assert.deepEqual(all.find((s) => s.id === id('srv', 119))?.volumes, [id('vol', 69)]);
+    const { listProjectServers } = createRestoreActivities({ compute } as unknown as HostDeps);
+    const demo = await listProjectServers({ project: 'p-demo' });
+    assert.deepEqual(demo.map((s) => s.id).sort(), servers.filter((s) => s.projectId === 'p-demo').map((s) => s.id), 'a mass restore sees all 60 VMs of the project');
+
+    // Each service was really read page by page, as the real ones must be.
+    const paged = (prefix: string) => big.calls.filter((c) => c.path.startsWith(prefix) && c.path.includes('marker=')).length;
+    t.diagnostic(`requests with a marker: servers ${paged('/compute/v2.1/servers')}, volumes ${paged('/volume/v3/')}, images ${paged('/image/v2/images')}`);
+    assert.ok(paged('/compute/v2.1/servers/detail') > 0 && paged('/volume/v3/') > 0 && paged('/image/v2/images') > 0);
+    assert.deepEqual(big.unknown, []);
+  } finally {
+    await big.stop();
+  }
 });

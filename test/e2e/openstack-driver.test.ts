@@ -202,11 +202,13 @@ test('listServers returns every server of every project, with its volumes', asyn
   assert.deepEqual(
     requests.map((c) => `${c.method} ${c.path}`).sort(),
     [
-      // server list --all-projects --long --no-name-lookup (the image client still discovers its version)
+      // server list --all-projects --long --limit -1 --no-name-lookup (the image client still discovers its
+      // version): python-novaclient asks for pages by marker until one comes back empty
       'GET /identity/v3',
       'POST /identity/v3/auth/tokens',
       'GET /image',
       'GET /compute/v2.1/servers/detail?all_tenants=True',
+      `GET /compute/v2.1/servers/detail?all_tenants=True&marker=${[...fake.servers.keys()].at(-1)}`,
       // volume list --all-projects --long (it lists the scoped project's servers, for their names)
       'GET /identity/v3',
       'POST /identity/v3/auth/tokens',

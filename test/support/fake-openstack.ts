@@ -3,7 +3,8 @@
 // `server show|stop|start|create|list`, `volume list [--project]`, `image list`
 // and `project list` (Keystone v3, Nova 2.1, Cinder v3, Glance v2, Neutron
 // v2.0), with the response shapes those
-// clients parse. Anything else is answered 404 and kept in `unknown`, which is
+// clients parse; listings come in pages of at most `maxLimit`, with the
+// services' own limit, marker and next links. Anything else is answered 404 and kept in `unknown`, which is
 // how the route list below was found: run a command, read `unknown`, add it.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -86,6 +87,12 @@ export interface FakeOpenstackSeed {
   powerDelayMs?: number;
   /** Leave Cinder out of the catalog, as on a cloud whose disks are all Nova's. */
   withoutVolumeService?: boolean;
+  /**
+   * The most items one page of a listing holds, as Nova's and Cinder's `osapi_max_limit`
+   * and Glance's `api_limit_max` (1000 by default, as theirs). Glance's page without a
+   * `limit` is its `limit_param_default`, 25, capped by this.
+   */
+  maxLimit?: number;
 }
 
 export interface FakeOpenstack {
@@ -151,6 +158,7 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
     powerDelayMs: seed.powerDelayMs ?? 0,
     stop: async () => {},
   };
+  const maxLimit = seed.maxLimit ?? 1000;
   const tokens = new Map<string, string>();
   const timers = new Set<NodeJS.Timeout>();
   let base = '';
@@ -214,7 +222,14 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
             (status === null || s.status === status.toUpperCase()),
         );
         const detailed = req.params[0] !== undefined;
-        return { body: { servers: list.map((s) => (detailed ? serverBody(base, s) : { id: s.id, name: s.name, links: serverLinks(base, s) })) } };
+        const { items, next } = page(list, q, maxLimit, maxLimit, (marker) => new HttpError(400, { badRequest: { code: 400, message: `marker [${marker}] not found` } }));
+        return {
+          body: {
+            servers: items.map((s) => (detailed ? serverBody(base, s) : { id: s.id, name: s.name, links: serverLinks(base, s) })),
+            // Nova's collection links: a full page has a `next` (which python-novaclient never reads: it pages by marker itself).
+            ...(next ? { servers_links: [{ rel: 'next', href: `${base}${req.url.pathname}?${next}` }] } : {}),
+          },
+        };
       },
     ],
     ['GET', /^\/compute\/v2\.1\/servers\/([^/]+)$/, (req) => ({ body: { server: serverBody(base, server(req.params[0]!)) } })],
@@ -288,9 +303,12 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
       'GET',
       /^\/image\/v2\/images$/,
       (req) => {
-        const name = req.url.searchParams.get('name');
+        const q = req.url.searchParams;
+        const name = q.get('name');
         const list = [...images.values()].filter((i) => name === null || i.name === name);
-        return { body: { images: list.map(imageBody), schema: '/v2/schemas/images', first: '/v2/images' } };
+        const { items, next } = page(list, q, Math.min(GLANCE_DEFAULT_LIMIT, maxLimit), maxLimit, (marker) => new HttpError(400, `400 Bad Request\n\nInvalid marker. Image ${marker} could not be found.\n\n`));
+        // Glance's `next` is a path relative to its root, present only after a full page.
+        return { body: { images: items.map(imageBody), schema: '/v2/schemas/images', first: '/v2/images', ...(next ? { next: `/v2/images?${next}` } : {}) } };
       },
     ],
     [
@@ -328,10 +346,18 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
       'GET',
       /^\/volume\/v3\/([^/]+)\/volumes\/detail$/,
       (req) => {
-        const allTenants = isTrue(req.url.searchParams.get('all_tenants'));
-        const project = req.url.searchParams.get('project_id');
+        const q = req.url.searchParams;
+        const allTenants = isTrue(q.get('all_tenants'));
+        const project = q.get('project_id');
         const list = [...fake.volumes.values()].filter((v) => (project ? v.projectId === project : allTenants || v.projectId === req.projectId));
-        return { body: { volumes: list.map((v) => volumeBody(base, v)) } };
+        const { items, next } = page(list, q, maxLimit, maxLimit, (marker) => new HttpError(404, { itemNotFound: { code: 404, message: `Volume ${marker} could not be found.` } }));
+        return {
+          body: {
+            volumes: items.map((v) => volumeBody(base, v)),
+            // Cinder's collection links, which python-cinderclient follows (an absolute href, in the token's project).
+            ...(next ? { volumes_links: [{ rel: 'next', href: `${base}/volume/v3/${req.projectId}/volumes/detail?${next}` }] } : {}),
+          },
+        };
       },
     ],
   ];
@@ -415,6 +441,30 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
     await new Promise<void>((resolve, reject) => http.close((err) => (err ? reject(err) : resolve())));
   };
   return fake;
+}
+
+/** Glance's `limit_param_default`: its page when the request names no limit. */
+const GLANCE_DEFAULT_LIMIT = 25;
+
+/**
+ * One page of `list`, as Nova, Cinder and Glance cut it: from just after `marker`
+ * (an unknown one is `unknownMarker`), at most `limit` items (`fallback` when none
+ * is asked, never more than `max`). `next` is the query of the following page
+ * (the request's own parameters with this page's last id as marker), given only
+ * after a full page, as the services do: so the last full page is followed by an empty one.
+ */
+function page<T extends { id: string }>(list: T[], q: URLSearchParams, fallback: number, max: number, unknownMarker: (marker: string) => HttpError): { items: T[]; next?: string } {
+  const asked = q.get('limit');
+  const limit = Math.min(asked === null ? fallback : Number(asked), max);
+  if (!Number.isInteger(limit) || limit < 0) throw new HttpError(400, { badRequest: { code: 400, message: `limit must be a non-negative integer, not ${asked}` } });
+  const marker = q.get('marker');
+  const start = marker === null ? 0 : list.findIndex((item) => item.id === marker) + 1;
+  if (start === 0 && marker !== null) throw unknownMarker(marker);
+  const items = list.slice(start, start + limit);
+  if (items.length === 0 || items.length < limit) return { items };
+  const params = new URLSearchParams(q);
+  params.set('marker', items.at(-1)!.id);
+  return { items, next: params.toString() };
 }
 
 function byId<T extends { id: string }>(items: T[]): Map<string, T> {
