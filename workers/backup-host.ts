@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { log as activityLog } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createAsideActivities } from '../activities/aside-activities.ts';
 import { createBackupActivities } from '../activities/backup-activities.ts';
 import { createFleetActivities } from '../activities/fleet-activities.ts';
@@ -56,16 +56,16 @@ async function main(): Promise<void> {
   const deps = createHostDeps(config, host);
   // Its CLI calls are logged like every other command: through the activity logger.
   const inventory = createInventoryDriver(config, deps.rbd, (message) => activityLog.info(message));
-  const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}` };
+  // Both workers run the same workflow code: bundle it once (a second bundle costs seconds of start-up).
+  const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS, logger: Runtime.instance().logger });
+  const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}`, workflowBundle };
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue: config.temporal.task_queue,
-    workflowsPath: WORKFLOWS,
   });
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
-    workflowsPath: WORKFLOWS,
     activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
