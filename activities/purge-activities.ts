@@ -13,7 +13,7 @@ export const MAX_REMOVALS_PER_RUN = 5000;
 export interface RemoveVersionsResult {
   /** Removed now, or already gone (a retry after the work was done). */
   removed: string[];
-  /** Left in place after all, and why: protected since the plan was made. */
+  /** Left in place after all, and why: protected since the plan was made, or its disk's last valid version. */
   skipped: Array<{ uid: string; reason: KeepReason }>;
 }
 
@@ -32,15 +32,21 @@ export function createPurgeActivities(deps: HostDeps) {
      * Removes the given versions, one backy2 write at a time (the engine queues
      * them behind any backup of this store). Idempotent: a version already gone
      * counts as removed, so a retry after a crash picks up where it stopped.
+     * A disk's last valid version stays whatever the plan said (a scrub or a
+     * removal since may have made it the last), unless `lastValidMayGo` names the disk.
      */
-    async removeVersions(input: { uids: string[] }): Promise<RemoveVersionsResult> {
+    async removeVersions(input: { uids: string[]; lastValidMayGo?: string[] }): Promise<RemoveVersionsResult> {
       const result: RemoveVersionsResult = { removed: [], skipped: [] };
+      const mayGo = new Set(input.lastValidMayGo ?? []);
       let now = await current();
+      const validLeft = new Map<string, number>();
+      for (const v of now.values()) if (v.valid) validLeft.set(v.name, (validLeft.get(v.name) ?? 0) + 1);
       await withHeartbeat({ step: 'remove', percent: 0 }, async (report) => {
         for (const [i, uid] of input.uids.entries()) {
           const version = now.get(uid);
           // Protection is checked again: an operator may have protected it since the plan.
           if (version?.protected) result.skipped.push({ uid, reason: 'protected' });
+          else if (version?.valid && validLeft.get(version.name) === 1 && !mayGo.has(version.name)) result.skipped.push({ uid, reason: 'newest-valid' });
           else if (version) {
             log.info(`removing version ${uid} of ${version.name} (${version.date})`);
             try {
@@ -50,6 +56,7 @@ export function createPurgeActivities(deps: HostDeps) {
               now = await current();
               if (now.has(uid)) throw err;
             }
+            if (version.valid) validLeft.set(version.name, validLeft.get(version.name)! - 1);
             result.removed.push(uid);
           } else result.removed.push(uid);
           report({ step: 'remove', percent: Math.round(((i + 1) / input.uids.length) * 100) });

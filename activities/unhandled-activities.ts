@@ -23,7 +23,7 @@ export function createUnhandledActivities(deps: UnhandledDeps) {
      * Changes nothing. Any inventory error fails it, and so the whole run, before
      * anything is removed: a disk that could not be looked up is never judged deleted.
      */
-    async planUnhandled(): Promise<UnhandledPlan & UnhandledPlanBasis> {
+    async planUnhandled(input: { includeLast?: string[] } = {}): Promise<UnhandledPlan & UnhandledPlanBasis> {
       const versions = await deps.engine.listVersions();
       const configured = (['vms', 'volumes', 'images'] as const).filter((w) => deps.config.workloads[w] !== undefined);
       const inventories: Partial<Record<Workload, InventoryProjects>> = {};
@@ -37,7 +37,11 @@ export function createUnhandledActivities(deps: UnhandledDeps) {
       }
       // Read after the versions: a backup that starts later makes a version not judged here.
       const running = await runningBackups(deps.temporal, deps.host.name);
-      const plan = planUnhandled(versions, { host: deps.host.name, assignments: deps.config.project_assignments, inventories, driver: deps.inventory.kind }, running);
+      const plan = planUnhandled(
+        versions,
+        { host: deps.host.name, assignments: deps.config.project_assignments, inventories, driver: deps.inventory.kind, includeLast: input.includeLast ?? [] },
+        running,
+      );
       return { ...plan, versions: versions.length, driver: deps.inventory.kind, inventory };
     },
   };

@@ -16,8 +16,13 @@ export interface PerHost<T> {
   errors: Array<{ host: string; error: string }>;
 }
 
+/** The host named with --host (checked against the config), or every configured one. */
+export function wantedHosts(ctx: CliContext, only: string | undefined): string[] {
+  return only === undefined ? ctx.config.hosts.map((h) => h.name) : [hostConfig(ctx.config, only).name];
+}
+
 export async function runPerHost<T>(ctx: CliContext, client: Client, only: string | undefined, run: (host: string) => Promise<T>): Promise<PerHost<T>> {
-  const wanted = only === undefined ? ctx.config.hosts.map((h) => h.name) : [hostConfig(ctx.config, only).name];
+  const wanted = wantedHosts(ctx, only);
   const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, wanted);
   const outcomes = await Promise.all(
     wanted.map(async (host): Promise<{ result: T } | { host: string; error: string }> => {

@@ -2,10 +2,11 @@
 // no longer handles (deleted, or their project moved or ignored). Manual only,
 // never scheduled. It runs on the host's queue, plans there, and removes in
 // small batches, so the history shows the plan and how far the removal got.
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { PurgeActivities } from '../activities/purge-activities.ts';
 import type { UnhandledActivities } from '../activities/unhandled-activities.ts';
 import { RemoveUnhandledInput as InputSchema, type RemoveUnhandledInput, type RemoveUnhandledResult } from '../lib/operations/remove-unhandled.ts';
+import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { parseInput } from './parse-input.ts';
 
 /** Versions per removeVersions call: about a minute of backy2 `rm`s. */
@@ -26,13 +27,26 @@ const { removeVersions } = proxyActivities<PurgeActivities>({
 export async function removeUnhandled(raw: RemoveUnhandledInput): Promise<RemoveUnhandledResult> {
   const input = parseInput(InputSchema, raw);
   const startedAt = new Date().toISOString();
-  const { remove, kept, ...basis } = await planUnhandled();
+  const plan = await planUnhandled({ includeLast: input.includeLast && input.disk ? [input.disk] : [] });
+  const onlyDisk = <T extends { disk: string }>(list: T[]) => (input.disk === undefined ? list : list.filter((d) => d.disk === input.disk));
+  const { remove, kept, ...basis } = { ...plan, remove: onlyDisk(plan.remove), kept: onlyDisk(plan.kept) };
+  const uids = remove.flatMap((d) => d.versions.map((v) => v.uid));
+  const digest = planDigest('remove-unhandled', input.host, uids);
+  // Only the plan the operator saw is carried out: a disk that became unhandled since was never shown.
+  if (!input.dryRun && input.confirmedPlan !== digest) {
+    throw ApplicationFailure.create({
+      type: 'PlanChangedError',
+      nonRetryable: true,
+      message: planChangedMessage(input.host, input.confirmedPlan ?? 'none', digest, uids.length, 'versions'),
+    });
+  }
   const removed = new Set<string>();
   const skipped = new Set<string>();
   if (!input.dryRun) {
-    const uids = remove.flatMap((d) => d.versions.map((v) => v.uid));
+    // The last valid version of a disk goes only where the plan says so (deleted, or named by the operator).
+    const lastValidMayGo = remove.filter((d) => d.lastValidGoes).map((d) => d.disk);
     for (let i = 0; i < uids.length; i += BATCH) {
-      const r = await removeVersions({ uids: uids.slice(i, i + BATCH) });
+      const r = await removeVersions({ uids: uids.slice(i, i + BATCH), lastValidMayGo });
       for (const uid of r.removed) removed.add(uid);
       for (const s of r.skipped) skipped.add(s.uid);
     }
@@ -40,6 +54,7 @@ export async function removeUnhandled(raw: RemoveUnhandledInput): Promise<Remove
   return {
     host: input.host,
     dryRun: input.dryRun,
+    planDigest: digest,
     ...basis,
     disks: remove.map((d) => ({
       ...d,

@@ -1,21 +1,26 @@
 // `vmbackup remove-unhandled`: removes from each host's store the backups of
 // disks that host no longer handles (deleted, or their project moved or
 // ignored). Destructive and in bulk, so it is never scheduled and asks for
-// --dry-run or --yes every time; each host runs a removeUnhandled workflow on its queue.
+// --dry-run or --yes --plan every time; each host runs a removeUnhandled workflow on its queue.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { ImageName } from '../../lib/naming.ts';
 import type { RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
 import type { removeUnhandled } from '../../workflows/remove-unhandled.ts';
+import { carryOutPlan, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from '../per-host.ts';
 
 interface RemoveUnhandledOptions {
   host?: string;
   dryRun?: boolean;
   yes?: boolean;
+  plan?: string;
+  disk?: string;
+  includeLast?: boolean;
 }
 
 export function registerRemoveUnhandled(program: Command): void {
@@ -23,8 +28,11 @@ export function registerRemoveUnhandled(program: Command): void {
     .command('remove-unhandled')
     .description('remove the backups of disks a host no longer handles (deleted, or project moved or ignored)')
     .option('--host <name>', 'only this backup host')
-    .option('-n, --dry-run', 'list what would be removed and why, remove nothing')
-    .option('-y, --yes', 'remove them')
+    .option('-n, --dry-run', 'list what would be removed and why, remove nothing; prints the line that confirms this plan')
+    .option('-y, --yes', 'remove the versions of the plan given with --plan')
+    .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
+    .option('--disk <name>', 'only this disk (the version name: <vm>_disk, volume-<id>, <image-id>)')
+    .option('--include-last', "with --disk: its last valid version goes too (a moved or ignored project's disk keeps it otherwise)")
     .addHelpText(
       'after',
       `
@@ -32,13 +40,17 @@ A disk is unhandled on a host when its VM, volume or image is no longer in the
 inventory, or its project is now assigned to another host or ignored (the
 nightly job's own rules). Protected versions, disks whose backup runs now, and
 disks whose project cannot be told are kept. If the inventory cannot be read,
-nothing is removed.
+nothing is removed. A disk of a moved or ignored project keeps its last valid
+version unless you name it: --disk NAME --include-last.
 
-Run --dry-run first, read the list, then the same with --yes.
+Run --dry-run first, read the list, then run the line it prints (--yes --plan
+TOKEN). If the plan changed since, nothing is removed. On a terminal, without
+--yes, the plan is shown and you are asked.
 
 Examples:
   vmbackup remove-unhandled --host backup1 --dry-run
-  vmbackup remove-unhandled --host backup1 --yes -o json`,
+  vmbackup remove-unhandled --host backup1 --yes --plan backup1:3f2a9c1e04 -o json
+  vmbackup remove-unhandled --host backup1 --disk 5e1f…_disk --include-last --dry-run`,
     )
     .action(async (options: RemoveUnhandledOptions, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
@@ -50,35 +62,45 @@ Examples:
     });
 }
 
-/** Exactly one of --dry-run and --yes: this removes backups in bulk, so nothing is implied. */
-export function removeMode(options: { dryRun?: boolean | undefined; yes?: boolean | undefined }): { dryRun: boolean } {
-  if (options.dryRun && options.yes) throw new InvalidInputError('--dry-run and --yes exclude each other; nothing was removed');
-  if (!options.dryRun && !options.yes) {
-    throw new InvalidInputError(
-      'remove-unhandled removes backups in bulk and needs --dry-run or --yes; nothing was removed',
-      'Run it with --dry-run first, check the list, then run the same command with --yes.',
-    );
-  }
-  return { dryRun: Boolean(options.dryRun) };
-}
-
 async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptions): Promise<void> {
-  const { dryRun } = removeMode(options);
+  const consent = consentOf(options, { command: 'remove-unhandled', action: 'removes backups in bulk', planRequired: true });
+  if (options.includeLast && options.disk === undefined) {
+    throw new InvalidInputError('--include-last needs --disk NAME: a last valid version goes only for a disk you name; nothing was removed');
+  }
+  const disk = options.disk === undefined ? undefined : ImageName.safeParse(options.disk);
+  if (disk && !disk.success) throw new InvalidInputError(`--disk '${options.disk}' is not a disk name: ${disk.error.issues[0]?.message}`);
+  const hosts = wantedHosts(ctx, options.host);
   const client = await ctx.temporal();
-  const stamp = idStamp();
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
-    executeHostWorkflow<typeof removeUnhandled>(ctx, client, {
-      workflowType: 'removeUnhandled',
-      idPrefix: 'remove-unhandled',
-      host,
-      stamp,
-      dryRun,
-      operation: dryRun ? 'plan' : 'purge',
-      input: { host, dryRun },
-    }),
-  );
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, hosts: results, errors }, null, 2));
-  else printResults(results);
+  const outcome = await carryOutPlan(consent, hosts, {
+    run: (plans) => {
+      const dryRun = plans === undefined;
+      const stamp = idStamp();
+      return runPerHost(ctx, client, options.host, (host) =>
+        executeHostWorkflow<typeof removeUnhandled>(ctx, client, {
+          workflowType: 'removeUnhandled',
+          idPrefix: 'remove-unhandled',
+          host,
+          stamp,
+          dryRun,
+          operation: dryRun ? 'plan' : 'purge',
+          input: {
+            host,
+            dryRun,
+            ...(disk ? { disk: disk.data, includeLast: Boolean(options.includeLast) } : {}),
+            ...(plans ? { confirmedPlan: plans.get(host)! } : {}),
+          },
+        }),
+      );
+    },
+    describe: (results) => `remove ${results.reduce((n, r) => n + r.disks.reduce((m, d) => m + d.versions.length, 0), 0)} versions on ${results.map((r) => r.host).join(', ')}`,
+    show: ({ results }) => printResults(results),
+  });
+  const { results, errors, dryRun } = outcome;
+  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, plan: outcome.plan, hosts: results, errors }, null, 2));
+  else {
+    printResults(results);
+    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+  }
   for (const e of errors) console.error(`warning: host ${e.host}: nothing was removed: ${e.error}`);
   if (errors.length || results.some((r) => r.disks.some((d) => !dryRun && d.removed.length + d.skipped.length < d.versions.length))) process.exitCode = EXIT.failed;
 }
@@ -117,8 +139,8 @@ function printResults(results: RemoveUnhandledResult[]): void {
 }
 
 function outcomeOf(dryRun: boolean, d: RemoveUnhandledResult['disks'][number]): string {
-  const protectedNote = d.protectedKept ? `, ${d.protectedKept} protected kept` : '';
+  const protectedNote = `${d.protectedKept ? `, ${d.protectedKept} protected kept` : ''}${d.lastValidKept ? ', last valid kept' : ''}`;
   if (dryRun) return `would remove${protectedNote}`;
-  const skipped = d.skipped.length ? `, ${d.skipped.length} protected since the plan, kept` : '';
+  const skipped = d.skipped.length ? `, ${d.skipped.length} kept since the plan (protected, or the last valid)` : '';
   return `removed${protectedNote}${skipped}`;
 }

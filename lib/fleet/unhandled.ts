@@ -24,6 +24,7 @@ export interface StoreVersion {
   date: string;
   sizeBytes: number;
   protected: boolean;
+  valid: boolean;
   tags: readonly string[];
 }
 
@@ -36,8 +37,9 @@ export type UnhandledCode = 'deleted' | 'moved' | 'ignored';
  * `no-project` / `unassigned`: no host can be told from the assignments;
  * `backup-running`: a backup of it runs on this host now;
  * `protected`: every version that would go is protected.
+ * `last-valid`: its only version that would go is its last valid one, kept unless named (`--disk NAME --include-last`).
  */
-export type KeptCode = 'unknown-disk' | 'no-project' | 'unassigned' | 'backup-running' | 'protected';
+export type KeptCode = 'unknown-disk' | 'no-project' | 'unassigned' | 'backup-running' | 'protected' | 'last-valid';
 
 export interface UnhandledDisk {
   /** The RBD image (the versions' name). */
@@ -53,6 +55,10 @@ export interface UnhandledDisk {
   bytes: number;
   /** Protected versions of this disk, kept. */
   protectedKept: number;
+  /** Its last valid version is among `versions`: the removal may take it (deleted, or named with --include-last). */
+  lastValidGoes: boolean;
+  /** The last valid version, kept: the project moved or is ignored, and the operator did not name the disk. */
+  lastValidKept?: string | undefined;
 }
 
 export interface KeptDisk {
@@ -77,6 +83,8 @@ export interface UnhandledPolicy {
   inventories: Partial<Record<Workload, InventoryProjects>>;
   /** Inventory driver, for the reason text. */
   driver: string;
+  /** Disks (version names) of a moved or ignored project whose last valid version may go too: the operator named them. */
+  includeLast?: readonly string[];
 }
 
 /** The disk a version name is a backup of, trying the configured workloads' naming in turn; undefined for any other name. */
@@ -133,9 +141,18 @@ export function planUnhandled(versions: readonly StoreVersion[], policy: Unhandl
       keep('backup-running', `a backup of it runs on this host now (${backup}); run again once it has ended`);
       continue;
     }
-    const removable = list.filter((v) => !v.protected);
-    if (removable.length === 0) {
+    const unprotected = list.filter((v) => !v.protected);
+    if (unprotected.length === 0) {
       keep('protected', `${verdict.reason}, but every version is protected: unprotect them (backy2 unprotect) if they should go`);
+      continue;
+    }
+    // A moved or ignored disk still exists: its last valid version is kept unless the operator names the disk
+    // (its new host may not have backed it up yet). A protected valid version already stays.
+    const keepsLast = verdict.code !== 'deleted' && !list.some((v) => v.protected && v.valid) && !(policy.includeLast ?? []).includes(name);
+    const lastValid = keepsLast ? list.findLast((v) => v.valid) : undefined;
+    const removable = unprotected.filter((v) => v !== lastValid);
+    if (removable.length === 0) {
+      keep('last-valid', `${verdict.reason}, but this is its last valid version: name the disk (--disk ${name} --include-last) if it should go`);
       continue;
     }
     plan.remove.push({
@@ -146,7 +163,9 @@ export function planUnhandled(versions: readonly StoreVersion[], policy: Unhandl
       reason: verdict.reason,
       versions: removable.map((v) => ({ uid: v.uid, date: v.date, sizeBytes: v.sizeBytes })),
       bytes: removable.reduce((sum, v) => sum + v.sizeBytes, 0),
-      protectedKept: list.length - removable.length,
+      protectedKept: list.length - unprotected.length,
+      lastValidGoes: removable.some((v) => v.valid) && !list.some((v) => v.valid && !removable.includes(v)),
+      lastValidKept: lastValid?.uid,
     });
   }
   return plan;

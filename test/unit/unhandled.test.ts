@@ -3,8 +3,6 @@
 // assigned, a backup running, protected versions, names of no workload).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { removeMode } from '../../cli/commands/remove-unhandled.ts';
-import { InvalidInputError } from '../../lib/errors.ts';
 import { assertInventoryPlausible, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, UnsafeInventoryError, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
 
 let n = 0;
@@ -14,6 +12,7 @@ const version = (name: string, extra: Partial<StoreVersion> = {}): StoreVersion 
   date: `2026-11-${String(10 + n).padStart(2, '0')}T02:00:00.000Z`,
   sizeBytes: 1000,
   protected: false,
+  valid: true,
   tags: [],
   ...extra,
 });
@@ -45,7 +44,8 @@ test('a version name is mapped to its workload and id; images never claim a Nova
 
 test('deleted, moved and ignored disks are planned for removal, with the rule that said so; handled ones are not listed', () => {
   const versions = [version('keep_disk'), version('gone_disk', { tags: ['project_p-alpha'] }), version('gone_disk'), version('beta_disk'), version('gamma_disk')];
-  const plan = planUnhandled(versions, policy());
+  // Named, so that their last valid versions go too (see below).
+  const plan = planUnhandled(versions, policy({ includeLast: ['beta_disk', 'gamma_disk'] }));
   assert.deepEqual(
     plan.remove.map((d) => [d.disk, d.code, d.versions.length, d.bytes]),
     [
@@ -102,9 +102,35 @@ test('an empty inventory for a workload the store holds backups of is refused, n
   assertInventoryPlausible('vms', 3, 12, 'openstack');
 });
 
-test('exactly one of --dry-run and --yes', () => {
-  assert.deepEqual(removeMode({ dryRun: true }), { dryRun: true });
-  assert.deepEqual(removeMode({ yes: true }), { dryRun: false });
-  assert.throws(() => removeMode({}), (e: unknown) => e instanceof InvalidInputError && /--dry-run first/.test(e.hint ?? ''));
-  assert.throws(() => removeMode({ dryRun: true, yes: true }), InvalidInputError);
+test('a moved or ignored disk keeps its last valid version unless the operator names it; a deleted one does not', () => {
+  const b1 = version('beta_disk');
+  const b2 = version('beta_disk');
+  const b3 = version('beta_disk', { valid: false });
+  const g1 = version('gamma_disk');
+  const d1 = version('gone_disk');
+  const plan = planUnhandled([b1, b2, b3, g1, d1], policy());
+  assert.deepEqual(
+    plan.remove.map((d) => [d.disk, d.versions.map((v) => v.uid), d.lastValidKept, d.lastValidGoes]),
+    [
+      ['beta_disk', [b1.uid, b3.uid], b2.uid, false],
+      ['gone_disk', [d1.uid], undefined, true],
+    ],
+    'the newest valid version stays even when a newer invalid one exists',
+  );
+  assert.deepEqual(plan.kept.map((k) => [k.disk, k.code]), [['gamma_disk', 'last-valid']]);
+  assert.match(plan.kept[0]!.reason, /--disk gamma_disk --include-last/);
+
+  const named = planUnhandled([b1, b2, b3, g1, d1], policy({ includeLast: ['gamma_disk'] }));
+  assert.deepEqual(
+    named.remove.map((d) => [d.disk, d.versions.length, d.lastValidGoes]),
+    [
+      ['beta_disk', 2, false],
+      ['gamma_disk', 1, true],
+      ['gone_disk', 1, true],
+    ],
+  );
+  // A protected valid version already stays: the others may go, none of them is the last.
+  const p = version('beta_disk', { protected: true });
+  const withProtected = planUnhandled([b1, p, b2], policy());
+  assert.deepEqual(withProtected.remove.map((d) => [d.versions.map((v) => v.uid), d.lastValidGoes]), [[[b1.uid, b2.uid], false]]);
 });
