@@ -16,6 +16,12 @@ export class VmbackupError extends Error {
 /** The config file is missing, unreadable or does not match the schema. */
 export class ConfigError extends VmbackupError {}
 
+/** Another live worker holds this backup host's state_dir or backy2 store. */
+export class HostLockedError extends VmbackupError {}
+
+/** The CLI's config is not the one the workers run: a destructive command is refused. */
+export class ConfigMismatchError extends VmbackupError {}
+
 /** A name or argument given by the operator is not acceptable; nothing was changed. */
 export class InvalidInputError extends VmbackupError {}
 

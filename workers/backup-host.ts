@@ -28,6 +28,7 @@ import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
+import { lockHost } from './host-lock.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -47,6 +48,8 @@ async function main(): Promise<void> {
   }
   const config = loadConfig(configPath(values.config));
   const host = hostConfig(config, values.host);
+  // Before anything else: a second worker of this host, or of its store, must not start at all.
+  const unlock = lockHost(config, host);
   Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO') });
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     await connection.close();
     await clientConnection.close();
     if (values['pid-file']) rmSync(values['pid-file'], { force: true });
+    unlock();
   }
   console.log(`[worker ${host.name}] stopped`);
 }

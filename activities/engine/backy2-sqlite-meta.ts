@@ -6,24 +6,14 @@
 // takes milliseconds. Only reads go this way; every change goes through backy2.
 // Used only when the host's store is SQLite (`engine: sqlite:///…`); any other
 // metadata backend (PostgreSQL) falls back to `backy2 -m ls/stats`.
-import { readFileSync } from 'node:fs';
-import { ConfigError } from '../../lib/errors.ts';
 import { ImageName, VersionUid } from '../../lib/naming.ts';
 import { runCommand } from '../exec/run-command.ts';
+import { backy2Setting } from './backy2-config.ts';
 import type { EngineStats, EngineVersion } from './engine.ts';
 
 /** The SQLite file of a backy2 config, or undefined when its metadata lives elsewhere. */
 export function sqliteMetaPath(configFile: string): string | undefined {
-  let text: string;
-  try {
-    text = readFileSync(configFile, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`backy2 config ${configFile} is not readable: ${(err as Error).message}`, 'Fix hosts[].backy2_config, or run `npm run stack:up` for the local stack.');
-  }
-  const section = /^\[MetaBackend\]([\s\S]*?)(^\[|$(?![\s\S]))/m.exec(text)?.[1] ?? '';
-  const engine = /^\s*engine\s*[:=]\s*(\S+)/m.exec(section)?.[1];
-  const m = engine && /^sqlite:\/\/\/(\/.+)$/.exec(engine);
-  return m ? m[1] : undefined;
+  return /^sqlite:\/\/\/(\/.+)$/.exec(backy2Setting(configFile, 'MetaBackend', 'engine') ?? '')?.[1];
 }
 
 interface VersionRow {

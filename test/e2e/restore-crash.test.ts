@@ -67,6 +67,7 @@ test('a restore with its worker killed mid-copy completes on a fresh worker, byt
   assert.equal(processStartTicks(orphan), undefined, 'the orphaned restore was stopped');
   assert.equal(await hashOf(image), versionHash, 'the disk is byte-identical to the backed-up snapshot');
   assert.ok(result.asideImage);
+  await worker.stop(); // one worker per backup host: the next test starts its own
 });
 
 test('a restore while a backup of the same VM runs is refused, never interleaved', { timeout: 300_000 }, async () => {
