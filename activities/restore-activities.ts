@@ -10,6 +10,7 @@ import { isNotFound } from './ceph/rbd.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { ASIDE_META } from '../lib/operations/restore.ts';
 import type { HostDeps } from './host-deps.ts';
 import { holdPoint } from './test-hooks.ts';
 
@@ -23,12 +24,17 @@ export interface VersionCheck {
   snapshotName: string;
   sizeBytes: number;
   imageExists: boolean;
+  /** The VM runs now (asked only when the restore manages it): a restore cut short starts it again. */
+  serverRunning: boolean;
 }
 
 export function createRestoreActivities(deps: HostDeps) {
   const { rbd, engine, compute, host } = deps;
   const pidFileFor = (d: ImageRef) => join(deps.paths.run, `restore.${d.pool}.${d.image}.pid`);
   const exists = async (pool: string, image: string) => (await rbd.imageSize(pool, image)) !== undefined;
+  /** `rbd rm` of a big image takes minutes: heartbeat meanwhile, and stop it when the activity is cancelled. */
+  const removeHeartbeating = (d: ImageRef) =>
+    withHeartbeat({ step: 'remove' }, () => rbd.removeImage(d.pool, d.image, { cancelSignal: Context.current().cancellationSignal }));
 
   /** Polls the server until it reaches `status`, heartbeating; fails for good after `waitSeconds`. */
   async function waitForServer(vmId: string, status: 'SHUTOFF' | 'ACTIVE', waitSeconds: number): Promise<void> {
@@ -82,7 +88,9 @@ export function createRestoreActivities(deps: HostDeps) {
     },
 
     /** The version exists on this host, is valid and belongs to this disk; reads the disk's state. Changes nothing. */
-    async checkRestore(input: ImageRef & { vmId: string; versionUid: string; aside: string; host: string; versionOf?: string | undefined }): Promise<VersionCheck> {
+    async checkRestore(
+      input: ImageRef & { vmId: string; versionUid: string; aside: string; host: string; versionOf?: string | undefined; manageServer?: boolean | undefined },
+    ): Promise<VersionCheck> {
       if (input.host !== host.name) {
         throw ApplicationFailure.create({ type: 'InvalidInputError', nonRetryable: true, message: `a restore from ${input.host}'s store reached ${host.name}'s worker` });
       }
@@ -106,6 +114,7 @@ export function createRestoreActivities(deps: HostDeps) {
         snapshotName: version.snapshotName,
         sizeBytes: version.sizeBytes,
         imageExists: await exists(input.pool, input.image),
+        serverRunning: input.manageServer ? ((await compute.show(input.vmId))?.status ?? 'SHUTOFF') !== 'SHUTOFF' : false,
       };
     },
 
@@ -136,22 +145,36 @@ export function createRestoreActivities(deps: HostDeps) {
       }
     },
 
-    /** Renames the current image aside (never deletes it); done already when only the aside name exists. */
-    async moveAside(input: ImageRef & { aside: string }): Promise<void> {
+    /**
+     * Renames the current image aside (never deletes it) and records on it which
+     * restore did so (purge-aside and `vmbackup aside` read it); done already when
+     * only the aside name exists.
+     */
+    async moveAside(input: ImageRef & { aside: string; restoreId: string }): Promise<void> {
       try {
         await rbd.rename(input.pool, input.image, input.aside);
       } catch (err) {
         // Gone from its name but there under the aside name: an earlier attempt did it.
         if (!isNotFound(err) || !(await exists(input.pool, input.aside))) throw err;
       }
+      await rbd.setImageMeta(input.pool, input.aside, ASIDE_META.restore, input.restoreId);
       await holdPoint('restore.after-move-aside', input.image);
     },
 
-    /** Undo of moveAside: puts the original back under its name. */
+    /** Undo of moveAside: puts the original back under its name, without the restore's marks. Idempotent. */
     async moveBack(input: ImageRef & { aside: string }): Promise<void> {
-      if (!(await exists(input.pool, input.aside))) return;
-      if (await exists(input.pool, input.image)) throw new Error(`${input.pool}/${input.image} exists; remove the half-restored image first`);
-      await rbd.rename(input.pool, input.aside, input.image);
+      if (await exists(input.pool, input.aside)) {
+        if (await exists(input.pool, input.image)) throw new Error(`${input.pool}/${input.image} exists; remove the half-restored image first`);
+        await rbd.rename(input.pool, input.aside, input.image);
+      } else if (!(await exists(input.pool, input.image))) {
+        return;
+      }
+      for (const key of Object.values(ASIDE_META)) await rbd.removeImageMeta(input.pool, input.image, key);
+    },
+
+    /** The restore is complete: from now on purge-aside may remove the original once keep_aside_days have passed. */
+    async markRestoreCompleted(input: ImageRef & { aside: string }): Promise<void> {
+      await rbd.setImageMeta(input.pool, input.aside, ASIDE_META.completed, new Date().toISOString());
     },
 
     /** Undo of restoreVersion: removes a (half-)restored image. Only ever called while the original is safe under its aside name. */
@@ -160,7 +183,7 @@ export function createRestoreActivities(deps: HostDeps) {
       if (!(await exists(input.pool, input.aside))) throw new Error(`refusing to remove ${input.pool}/${input.image}: the original is not under ${input.aside}`);
       try {
         await rbd.purgeSnapshots(input.pool, input.image); // e.g. the `snap` a Glance restore made
-        await rbd.removeImage(input.pool, input.image);
+        await removeHeartbeating(input);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
@@ -184,7 +207,7 @@ export function createRestoreActivities(deps: HostDeps) {
       if (await exists(input.pool, input.image)) {
         if (!(await exists(input.pool, input.aside))) throw new Error(`${input.pool}/${input.image} exists and was not moved aside; not overwriting it`);
         log.warn(`removing ${input.pool}/${input.image} left by an earlier attempt`);
-        await rbd.removeImage(input.pool, input.image);
+        await removeHeartbeating(input);
       }
       const bytesTotal = input.sizeBytes;
       await withHeartbeat({ step: 'restore', percent: 0, bytesDone: 0, bytesTotal }, (report) =>

@@ -2,7 +2,7 @@
 // same name, project, flavor, image and network (as recorded when the backup
 // was made) is created, then its disk is replaced by the backup (a child
 // restoreInstance). What cannot be brought back is listed in the result.
-import { ApplicationFailure, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { vmDiskImage } from '../lib/naming.ts';
 import { type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
@@ -38,6 +38,8 @@ export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueRe
   await executeChild(restoreInstance, {
     workflowId: `${workflowInfo().workflowId}/restore`,
     taskQueue: workflowInfo().taskQueue,
+    // Cancelled or terminated, the parent asks the child to cancel, and the child puts the disk back.
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     args: [
       {
         vmId: newVmId,

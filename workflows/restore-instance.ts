@@ -1,9 +1,11 @@
 // restoreInstance: roll one VM disk back to a backup version, in place.
 // stop the VM → no watchers left → move the current image aside (rename, never
-// delete) → backy2 restore → start the VM. When a step fails for good, the
-// steps already done are undone newest first (saga), and the workflow fails
-// with what happened: the original image is back and the VM runs again.
-import { ActivityCancellationType, defineQuery, log, proxyActivities, setHandler } from '@temporalio/workflow';
+// delete) → backy2 restore → start the VM. When a step fails for good, or the
+// restore is cancelled (or its parent closes), the steps already done are
+// undone newest first (saga), and the workflow fails with what happened: the
+// original image is back and the VM runs again. Only a completed restore marks
+// the image it moved aside as free to purge later.
+import { ActivityCancellationType, CancellationScope, CancelledFailure, defineQuery, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
@@ -15,16 +17,15 @@ const NON_RETRYABLE = ['UnknownVmError', 'UnknownVersionError', 'InvalidInputErr
 
 function restoreActivities() {
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
-  const short = proxyActivities<RestoreActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '30s', retry });
+  // On a cancel, wait until the running step has really stopped (or finished) before compensating:
+  // an undo must never race the step it undoes.
+  const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
+  const short = proxyActivities<RestoreActivities>({ startToCloseTimeout: '10m', heartbeatTimeout: '30s', retry, cancellationType });
   // A VM shutting down may hold its image for a while yet: about two minutes of retries.
-  const watchers = proxyActivities<RestoreActivities>({ startToCloseTimeout: '1m', retry: { ...retry, maximumAttempts: 10, maximumInterval: '20s' } });
-  const copy = proxyActivities<RestoreActivities>({
-    startToCloseTimeout: '24h',
-    heartbeatTimeout: '20s',
-    retry: { ...retry, maximumAttempts: 3 },
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-  });
-  return { ...pick(short), checkNoWatchers: watchers.checkNoWatchers, restoreVersion: copy.restoreVersion };
+  const watchers = proxyActivities<RestoreActivities>({ startToCloseTimeout: '1m', retry: { ...retry, maximumAttempts: 10, maximumInterval: '20s' }, cancellationType });
+  // Writing or removing a whole disk: as long as it takes, heartbeating.
+  const disk = proxyActivities<RestoreActivities>({ startToCloseTimeout: '24h', heartbeatTimeout: '20s', retry: { ...retry, maximumAttempts: 3 }, cancellationType });
+  return { ...pick(short), checkNoWatchers: watchers.checkNoWatchers, restoreVersion: disk.restoreVersion, removeRestored: disk.removeRestored };
 }
 
 function pick(a: RestoreActivities) {
@@ -35,7 +36,7 @@ function pick(a: RestoreActivities) {
     moveAside: a.moveAside,
     protectGlanceSnapshot: a.protectGlanceSnapshot,
     moveBack: a.moveBack,
-    removeRestored: a.removeRestored,
+    markRestoreCompleted: a.markRestoreCompleted,
   };
 }
 
@@ -49,7 +50,15 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
   const aside = asideImageName(input.image, startedAt);
   const server = { vmId: input.vmId, waitSeconds: input.waitSeconds };
 
-  const check = await act.checkRestore({ ...disk, vmId: input.vmId, versionUid: input.versionUid, aside, host: input.host, versionOf: input.versionOf });
+  const check = await act.checkRestore({
+    ...disk,
+    vmId: input.vmId,
+    versionUid: input.versionUid,
+    aside,
+    host: input.host,
+    versionOf: input.versionOf,
+    manageServer: input.manageServer,
+  });
   const plan = [
     input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `stop no VM (none to manage): the operator states nothing runs on ${disk.image}`,
     `check nobody has ${disk.pool}/${disk.image} open`,
@@ -76,50 +85,64 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
   });
   if (input.dryRun) return result({});
 
-  const undo: Array<{ what: string; run: () => Promise<unknown> }> = [];
+  // The undo of each step, by name, registered just before the step runs: a step
+  // cut short by a cancel may have done its work all the same, and every undo is
+  // idempotent. Compensation runs them newest first, in a scope a cancel cannot
+  // reach, so a cancelled restore puts everything back as a failed one does.
+  const undo = new Map<'stop' | 'move-aside' | 'restore' | 'start', { what: string; run: () => Promise<unknown> }>();
+  const startAgain = { what: `start VM ${input.vmId}`, run: () => act.startServer(server) };
   let serverStopped = false;
+  let asideImage: string | undefined;
   try {
     if (input.manageServer) {
       progress = { step: 'stop', detail: input.vmId };
+      if (check.serverRunning) undo.set('stop', startAgain);
       serverStopped = (await act.stopServer(server)).wasRunning;
-      if (serverStopped) undo.push({ what: `start VM ${input.vmId}`, run: () => act.startServer(server) });
+      if (serverStopped) undo.set('stop', startAgain);
+      else undo.delete('stop');
     }
     progress = { step: 'watchers', detail: `${disk.pool}/${disk.image}` };
     if (check.imageExists) await act.checkNoWatchers(disk);
 
-    let asideImage: string | undefined;
     if (check.imageExists) {
       progress = { step: 'move-aside', detail: aside };
-      await act.moveAside({ ...disk, aside });
+      undo.set('move-aside', { what: `move ${aside} back to ${disk.image}`, run: () => act.moveBack({ ...disk, aside }) });
+      await act.moveAside({ ...disk, aside, restoreId: workflowInfo().workflowId });
       asideImage = aside;
-      undo.push({ what: `move ${aside} back to ${disk.image}`, run: () => act.moveBack({ ...disk, aside }) });
-      undo.push({ what: `remove the half-restored ${disk.image}`, run: () => act.removeRestored({ ...disk, aside }) });
+      undo.set('restore', { what: `remove the half-restored ${disk.image}`, run: () => act.removeRestored({ ...disk, aside }) });
     }
 
     progress = { step: 'restore', detail: `${input.versionUid} → ${disk.pool}/${disk.image}` };
     await act.restoreVersion({ ...disk, versionUid: input.versionUid, aside, sizeBytes: check.sizeBytes });
     if (input.glanceSnapshot) await act.protectGlanceSnapshot(disk);
-    // Restored: the original stays aside (kept keep_aside_days); only the VM's start is left to undo.
-    undo.splice(serverStopped ? 1 : 0);
 
     let serverStarted = false;
     if (input.manageServer && serverStopped) {
       progress = { step: 'start', detail: input.vmId };
+      // Until the restore completes, it can still be undone: stop the VM again so the restored image can go.
+      undo.set('start', { what: `stop VM ${input.vmId} again`, run: () => act.stopServer(server) });
       await act.startServer(server);
       serverStarted = true;
     }
+    // A cancel that came while the last step ran still wins: the restore is undone, not half-kept.
+    if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('restore cancelled before it completed');
+    // Complete: nothing is undone from here on, and a cancel that comes now changes nothing.
+    undo.clear();
+    if (asideImage) await CancellationScope.nonCancellable(() => act.markRestoreCompleted({ ...disk, aside }));
     progress = { step: 'done' };
     return result({ asideImage, serverStopped, serverStarted });
   } catch (err) {
     progress = { step: 'compensate', detail: (err as Error).message };
-    for (const step of undo.reverse()) {
-      try {
-        log.warn(`compensating: ${step.what}`);
-        await step.run();
-      } catch (undoErr) {
-        log.error(`compensation step failed: ${step.what}`, { error: (undoErr as Error).message });
+    await CancellationScope.nonCancellable(async () => {
+      for (const [name, step] of [...undo].reverse()) {
+        try {
+          log.warn(`compensating ${name}: ${step.what}`);
+          await step.run();
+        } catch (undoErr) {
+          log.error(`compensation step ${name} failed: ${step.what}`, { error: (undoErr as Error).message });
+        }
       }
-    }
+    });
     throw err;
   }
 }

@@ -2,7 +2,7 @@
 // valid version at or before a date, each in its own child restoreInstance on
 // the host that holds the version, a few at a time. One VM's failure (its own
 // restore compensates) never stops the others; the result sums them up.
-import { executeChild, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, log, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { rootCause } from '../lib/errors.ts';
 import { vmDiskImage } from '../lib/naming.ts';
@@ -56,6 +56,8 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
         await executeChild(restoreInstance, {
           workflowId: `restore/${item.vmId}/${workflowInfo().workflowId.split('/').at(-1)}`,
           taskQueue: hostTaskQueue(base, item.host!),
+          // Cancelled or terminated, the parent asks the child to cancel, and the child puts the disk back.
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           args: [
             {
               vmId: item.vmId,

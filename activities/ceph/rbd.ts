@@ -1,9 +1,14 @@
 // The `rbd` CLI, one method per command this project needs. Callers pass names
 // already checked by lib/naming.ts; each method re-checks the ones it builds
 // into a spec, so an argv never carries anything but a plain name.
+import { z } from 'zod';
 import { ImageName, PoolName, SnapshotName } from '../../lib/naming.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
+
+/** Keys and values this project writes into `rbd image-meta`: plain words and workflow ids, never an option. */
+const MetaKey = z.string().regex(/^vmbackup\.[a-z-]+$/);
+const MetaValue = z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9_.:\/-]*$/);
 
 export interface RbdSnapshot {
   name: string;
@@ -98,9 +103,28 @@ export class Rbd {
     await this.run(['rename', Rbd.spec(pool, from), Rbd.spec(pool, to)]);
   }
 
-  /** Removes an image that has no snapshots. */
-  async removeImage(pool: string, image: string): Promise<void> {
-    await this.run(['rm', '--no-progress', Rbd.spec(pool, image)]);
+  /** Removes an image that has no snapshots; `runOptions` carries a cancel signal (a big image takes a while). */
+  async removeImage(pool: string, image: string, runOptions: RunOptions = {}): Promise<void> {
+    await this.run(['rm', '--no-progress', Rbd.spec(pool, image)], runOptions);
+  }
+
+  /** The image's metadata (`rbd image-meta`): key → value. It moves with the image on a rename. */
+  async imageMeta(pool: string, image: string): Promise<Record<string, string>> {
+    const { stdout } = await this.run(['image-meta', 'list', '--format', 'json', Rbd.spec(pool, image)]);
+    return JSON.parse(stdout || '{}') as Record<string, string>;
+  }
+
+  async setImageMeta(pool: string, image: string, key: string, value: string): Promise<void> {
+    await this.run(['image-meta', 'set', Rbd.spec(pool, image), MetaKey.parse(key), MetaValue.parse(value)]);
+  }
+
+  /** Idempotent: a key that is not there is fine. */
+  async removeImageMeta(pool: string, image: string, key: string): Promise<void> {
+    try {
+      await this.run(['image-meta', 'remove', Rbd.spec(pool, image), MetaKey.parse(key)]);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 
   /**

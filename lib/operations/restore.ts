@@ -49,3 +49,16 @@ export type RestoreResult = z.infer<typeof RestoreResult>;
 export function asideImageName(image: string, at: Date): string {
   return `${image}.vmbackup-aside-${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
 }
+
+/**
+ * `rbd image-meta` keys on an aside image: the workflow id of the restore that
+ * moved it aside, and the time that restore completed. purge-aside removes only
+ * images with the second; one without it belongs to a restore that did not
+ * complete and stays until the operator puts it back or names it.
+ */
+export const ASIDE_META = {
+  restore: 'vmbackup.restore',
+  completed: 'vmbackup.restore-completed',
+  /** Set by `vmbackup aside put-back` on the image it moved out of the way. */
+  putBack: 'vmbackup.put-back',
+} as const;
