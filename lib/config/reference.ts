@@ -47,7 +47,8 @@ function typeName(s: z.ZodType): string {
     case 'record':
       return 'mapping';
     case 'number':
-      return (d.checks ?? []).length || (s as unknown as { isInt?: boolean }).isInt ? 'integer' : 'number';
+      // z.int() is a number with isInt set; its bounds (min, max) say nothing of integrality.
+      return (s as unknown as { isInt?: boolean }).isInt ? 'integer' : 'number';
     default:
       return d.type;
   }

@@ -127,6 +127,12 @@ export const InventorySchema = z.strictObject({
     .default('local')
     .describe('`openstack`: servers, volumes and images from the `openstack` CLI (with compute.openstack_*); `local`: the disks in the Ceph pools'),
   file: FilePath.optional().describe('`local` only: YAML of names, projects and states by disk id (see README)'),
+  max_vanished_share: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.1)
+    .describe('`remove-unhandled` refuses when more than this share of the disks listed by the last inventory are gone (0.1: 10 %)'),
 });
 
 export const PurgeSchema = z.strictObject({

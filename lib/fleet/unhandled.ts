@@ -8,6 +8,7 @@ import { projectFromTags } from '../backup-tags.ts';
 import type { ProjectAssignments } from '../config/schema.ts';
 import { VmbackupError } from '../errors.ts';
 import { diskIdFromImage, type Workload } from '../naming.ts';
+import { isSharpShrink, type Shrink } from './last-inventory.ts';
 import { assignmentOf } from './policy.ts';
 
 /**
@@ -33,13 +34,14 @@ export type UnhandledCode = 'deleted' | 'moved' | 'ignored';
 
 /**
  * Why the versions of a disk that may look unhandled stay:
+ * `recently-deleted`: deleted less than its workload's live_for_days ago (so `rescue` stays possible);
  * `unknown-disk`: the name is no disk of a configured workload;
  * `no-project` / `unassigned`: no host can be told from the assignments;
  * `backup-running`: a backup of it runs on this host now;
  * `protected`: every version that would go is protected.
  * `last-valid`: its only version that would go is its last valid one, kept unless named (`--disk NAME --include-last`).
  */
-export type KeptCode = 'unknown-disk' | 'no-project' | 'unassigned' | 'backup-running' | 'protected' | 'last-valid';
+export type KeptCode = 'recently-deleted' | 'unknown-disk' | 'no-project' | 'unassigned' | 'backup-running' | 'protected' | 'last-valid';
 
 export interface UnhandledDisk {
   /** The RBD image (the versions' name). */
@@ -83,6 +85,12 @@ export interface UnhandledPolicy {
   inventories: Partial<Record<Workload, InventoryProjects>>;
   /** Inventory driver, for the reason text. */
   driver: string;
+  /** By workload: disk id → when it was first seen missing (lib/fleet/last-inventory.ts); a deleted disk not in it went missing `now`. */
+  missingSince: Partial<Record<Workload, Readonly<Record<string, string>>>>;
+  /** By workload: days a deleted disk's backups stay after it went missing (the workload's live_for_days). */
+  graceDays: Partial<Record<Workload, number>>;
+  /** ISO time the plan is made at. */
+  now: string;
   /** Disks (version names) of a moved or ignored project whose last valid version may go too: the operator named them. */
   includeLast?: readonly string[];
 }
@@ -114,6 +122,21 @@ export function assertInventoryPlausible(workload: Workload, listed: number, ver
   throw new UnsafeInventoryError(
     `the ${workload} inventory (${driver} driver) lists no disk at all while this store holds ${versionsOfWorkload} backups of ${workload}: refusing to treat them all as deleted; nothing was removed`,
     'Check the inventory (OpenStack credentials and scope, or inventory.file); `vmbackup where PROJECT` shows what it sees. If every disk really is gone, remove the versions with `backy2 rm`.',
+  );
+}
+
+/**
+ * Refuses an inventory that lacks more than `maxShare` of the disks the last one
+ * listed: a partial answer, a wrong scope or an API hiccup looks exactly like a
+ * mass deletion, and only the operator can tell them apart.
+ */
+export function assertNoSharpShrink(workload: Workload, shrink: Shrink | undefined, maxShare: number, where: { driver: string; host: string; file: string }): void {
+  if (shrink === undefined || !isSharpShrink(shrink, maxShare)) return;
+  const pct = (share: number) => `${(share * 100).toFixed(1)} %`;
+  throw new UnsafeInventoryError(
+    `the ${workload} inventory (${where.driver} driver) lists ${shrink.listed} disks; ${shrink.vanished} of the ${shrink.before} listed by the last inventory (${shrink.since}) are gone, ${pct(shrink.share)}, more than inventory.max_vanished_share (${pct(maxShare)}): ` +
+      `refusing to treat them as deleted; nothing was removed. Check the inventory (OpenStack credentials and scope, or inventory.file; \`vmbackup where PROJECT\` shows what it sees). ` +
+      `If those disks really were deleted, accept this inventory: remove ${where.file} on ${where.host} and run again.`,
   );
 }
 
@@ -179,7 +202,16 @@ function verdictOf(disk: { workload: Workload; id: string }, list: readonly Stor
   // The newest version that records one: a VM may have moved between projects.
   const tagged = list.map((v) => projectFromTags(v.tags)).findLast((p) => p !== undefined);
   if (!inventory.has(disk.id)) {
-    return { code: 'deleted', reason: `${NOUN[disk.workload]} ${disk.id} is not in the inventory (${policy.driver} driver) any more`, project: tagged };
+    const missingSince = policy.missingSince[disk.workload]?.[disk.id] ?? policy.now;
+    const days = policy.graceDays[disk.workload] ?? 0;
+    const until = Date.parse(missingSince) + days * 86_400_000;
+    if (Date.parse(policy.now) < until) {
+      return {
+        kept: 'recently-deleted',
+        reason: `${NOUN[disk.workload]} ${disk.id} is not in the inventory (${policy.driver} driver) since ${missingSince}; its backups stay until ${new Date(until).toISOString()} (workloads.${disk.workload}.live_for_days = ${days}), so it can still be rescued`,
+      };
+    }
+    return { code: 'deleted', reason: `${NOUN[disk.workload]} ${disk.id} is not in the inventory (${policy.driver} driver) since ${missingSince}`, project: tagged };
   }
   // Images are backed up by every host that schedules them, whatever their owner (as the nightly plan does).
   if (disk.workload === 'images') return undefined;

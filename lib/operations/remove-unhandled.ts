@@ -28,8 +28,8 @@ export interface UnhandledPlanBasis {
   /** Versions in the store when planned. */
   versions: number;
   driver: string;
-  /** Disks each workload's inventory listed. */
-  inventory: Array<{ workload: Workload; disks: number }>;
+  /** Disks each workload's inventory listed; `last`: the host's previous inventory, and how many of its disks are gone since. */
+  inventory: Array<{ workload: Workload; disks: number; last?: { takenAt: string; disks: number; gone: number } }>;
 }
 
 export interface RemoveUnhandledResult extends UnhandledPlanBasis {

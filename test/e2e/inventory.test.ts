@@ -78,7 +78,9 @@ after(async () => {
 
 /** takeInventory with `driver`, keeping only this file's disks (the pools are shared with other tests). */
 async function inventory(driver: OpenstackInventory | LocalInventory, workload: Workload) {
-  const { takeInventory } = createInventoryActivities({ rbd: realRbd, inventory: driver, config });
+  // A state_dir of this file's own: the reference it records is no host's.
+  const host = { ...config.hosts[0]!, state_dir: join(dir, 'state') };
+  const { takeInventory } = createInventoryActivities({ rbd: realRbd, inventory: driver, config, host, warn: () => {} });
   const snapshot = await takeInventory({ workload });
   assert.equal(snapshot.pool, pools[workload]);
   assert.equal(snapshot.driver, driver.kind);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
+import { readLastInventory, writeLastInventory } from '../../activities/inventory/last-inventory-file.ts';
 import type { RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
 import type { HostBackups } from '../../lib/fleet/where.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
@@ -83,7 +84,9 @@ before(async () => {
     yaml.dump({
       ...base,
       hosts,
-      inventory: { driver: 'local', file: INVENTORY },
+      // Every test file adds and removes disks in the stack's pool, so a shrink of its inventory means nothing
+      // here: the guard is off (remove-unhandled-guard.test.ts tests it on a pool of its own).
+      inventory: { driver: 'local', file: INVENTORY, max_vanished_share: 1 },
       project_assignments: { default: 'backup1', projects: { [P_TWO]: 'backup2' } },
       exclude: { servers: { global: [], projects: { [P_ONE]: ['ru-k.*'] } } },
     }),
@@ -132,6 +135,15 @@ test('remove-unhandled removes exactly the deleted and the moved disk’s backup
   const bare = await cli('remove-unhandled', '--host', 'backup1');
   assert.equal(bare.exitCode, 2);
   assert.match(bare.stderr, /needs --dry-run or --yes[\s\S]*hint: Run it with --dry-run first/);
+
+  // A deleted disk's backups stay for live_for_days after it was first seen missing: this first dry run keeps
+  // them (and records when); once that time is backdated past, they are planned like the moved disk's.
+  const early = await json<Report>('remove-unhandled', '--host', 'backup1', '--dry-run');
+  assert.deepEqual(early.hosts[0]!.kept.map((k) => [k.disk, k.code]), [[image(disks.gone), 'recently-deleted']]);
+  const state = join(DIR, 'backup1', 'state');
+  const reference = readLastInventory(state, 'vms')!;
+  const missing = Date.parse(reference.missingSince[disks.gone]!) - (config.workloads.vms.live_for_days + 1) * 86_400_000;
+  writeLastInventory(state, { ...reference, missingSince: { ...reference.missingSince, [disks.gone]: new Date(missing).toISOString() } });
 
   const plan = await json<Report>('remove-unhandled', '--host', 'backup1', '--dry-run');
   assert.deepEqual(plan.errors, []);

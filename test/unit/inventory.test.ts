@@ -10,6 +10,7 @@ import type { Rbd } from '../../activities/ceph/rbd.ts';
 import { createInventoryActivities } from '../../activities/inventory-activities.ts';
 import { createInventoryDriver } from '../../activities/inventory/create.ts';
 import type { InventoryDriver } from '../../activities/inventory/inventory-driver.ts';
+import { readLastInventory } from '../../activities/inventory/last-inventory-file.ts';
 import { InventoryRows } from '../../activities/inventory/openstack.ts';
 import { type LoadedConfig, loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
 import { ConfigError, InvalidInputError } from '../../lib/errors.ts';
@@ -110,10 +111,12 @@ test('local inventory file: a bad one is a ConfigError naming the file and the k
   }
 });
 
-const config = (inventory: LoadedConfig['inventory'], workloads: Partial<LoadedConfig['workloads']> = {}): LoadedConfig => {
+const config = (inventory: Omit<LoadedConfig['inventory'], 'max_vanished_share'>, workloads: Partial<LoadedConfig['workloads']> = {}): LoadedConfig => {
   const base = loadConfig(LOCAL_CONFIG);
-  return { ...base, inventory, workloads: { ...base.workloads, ...workloads } };
+  return { ...base, inventory: { max_vanished_share: 0.1, ...inventory }, workloads: { ...base.workloads, ...workloads } };
 };
+/** A host whose state_dir is a fresh folder of this file's. */
+const hostIn = (name: string) => ({ ...loadConfig(LOCAL_CONFIG).hosts[0]!, state_dir: join(dir, name) });
 
 /** An `rbd` stand-in whose pools hold the given images. */
 const fakeRbd = (pools: Record<string, string[]>) => ({ listImages: async (pool: string) => pools[pool] ?? [] }) as unknown as Rbd;
@@ -140,7 +143,7 @@ test('takeInventory joins the inventory with the pool: onCeph says whether the i
       { id: 'vm2', name: 'db01', projectId: 'p-demo', status: 'ACTIVE' },
     ],
   };
-  const { takeInventory } = createInventoryActivities({ rbd: fakeRbd({ rbd: ['vm1_disk', 'other_disk'] }), inventory, config: config({ driver: 'openstack' }) });
+  const { takeInventory } = createInventoryActivities({ rbd: fakeRbd({ rbd: ['vm1_disk', 'other_disk'] }), inventory, config: config({ driver: 'openstack' }), host: hostIn('join') });
   const snapshot = await takeInventory({ workload: 'vms' });
   assert.equal(snapshot.pool, 'rbd');
   assert.equal(snapshot.driver, 'openstack');
@@ -149,6 +152,24 @@ test('takeInventory joins the inventory with the pool: onCeph says whether the i
     { id: 'vm2', name: 'db01', projectId: 'p-demo', status: 'ACTIVE', image: 'vm2_disk', onCeph: false },
   ]);
 
-  const unconfigured = createInventoryActivities({ rbd: fakeRbd({}), inventory, config: config({ driver: 'openstack' }, { volumes: undefined }) });
+  const unconfigured = createInventoryActivities({ rbd: fakeRbd({}), inventory, config: config({ driver: 'openstack' }, { volumes: undefined }), host: hostIn('join') });
   await assert.rejects(unconfigured.takeInventory({ workload: 'volumes' }), (err) => err instanceof InvalidInputError && /workloads\.volumes is not configured/.test(err.message));
+});
+
+test('takeInventory records itself as the host’s reference, except an inventory that shrank sharply, which it warns of', async () => {
+  let listed = ['vm1', 'vm2', 'vm3', 'vm4'];
+  const inventory: InventoryDriver = { kind: 'openstack', list: async () => listed.map((id) => ({ id, name: id })) };
+  const host = hostIn('reference');
+  const warnings: string[] = [];
+  const { takeInventory } = createInventoryActivities({ rbd: fakeRbd({}), inventory, config: config({ driver: 'openstack' }), host, warn: (m) => warnings.push(m) });
+  const first = await takeInventory({ workload: 'vms' });
+  assert.deepEqual(readLastInventory(host.state_dir, 'vms'), { workload: 'vms', driver: 'openstack', takenAt: first.takenAt, ids: listed, missingSince: {} });
+  listed = ['vm1', 'vm2'];
+  await takeInventory({ workload: 'vms' });
+  assert.equal(readLastInventory(host.state_dir, 'vms')?.takenAt, first.takenAt, 'half the disks gone: the older reference stays');
+  assert.match(warnings.join('\n'), /2 of the 4 disks of the inventory of .* are gone, more than inventory\.max_vanished_share/);
+  listed = ['vm1', 'vm2', 'vm3', 'vm4', 'vm5'];
+  const third = await takeInventory({ workload: 'vms' });
+  assert.deepEqual(readLastInventory(host.state_dir, 'vms')?.ids, listed);
+  assert.equal(readLastInventory(host.state_dir, 'vms')?.takenAt, third.takenAt);
 });

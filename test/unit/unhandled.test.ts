@@ -3,7 +3,8 @@
 // assigned, a backup running, protected versions, names of no workload).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertInventoryPlausible, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, UnsafeInventoryError, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
+import { advanceInventory, type LastInventory, shrinkSince } from '../../lib/fleet/last-inventory.ts';
+import { assertInventoryPlausible, assertNoSharpShrink, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, UnsafeInventoryError, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
 
 let n = 0;
 const version = (name: string, extra: Partial<StoreVersion> = {}): StoreVersion => ({
@@ -29,6 +30,10 @@ const policy = (over: Partial<UnhandledPolicy> = {}): UnhandledPolicy => ({
     ]),
   },
   driver: 'local',
+  // Long enough ago that a deleted disk's grace is over (see the grace tests below).
+  missingSince: { vms: { gone: '2026-11-20T00:00:00.000Z' }, images: { 'img-gone': '2026-11-20T00:00:00.000Z' } },
+  graceDays: { vms: 8, volumes: 8, images: 8 },
+  now: '2026-12-31T00:00:00.000Z',
   ...over,
 });
 
@@ -133,4 +138,56 @@ test('a moved or ignored disk keeps its last valid version unless the operator n
   const p = version('beta_disk', { protected: true });
   const withProtected = planUnhandled([b1, p, b2], policy());
   assert.deepEqual(withProtected.remove.map((d) => [d.versions.map((v) => v.uid), d.lastValidGoes]), [[[b1.uid, b2.uid], false]]);
+});
+
+test('a deleted disk keeps its backups for live_for_days after it was first seen missing, then they go', () => {
+  const versions = [version('gone_disk'), version('gone_disk')];
+  const at = (now: string, missingSince?: string) =>
+    planUnhandled(versions, policy({ now, missingSince: missingSince === undefined ? {} : { vms: { gone: missingSince } } }));
+  const fresh = at('2026-12-05T12:00:00.000Z', '2026-12-01T02:00:00.000Z');
+  assert.deepEqual(fresh.remove, []);
+  assert.deepEqual(fresh.kept.map((k) => [k.disk, k.code, k.versions]), [['gone_disk', 'recently-deleted', 2]]);
+  assert.match(fresh.kept[0]!.reason, /VM gone is not in the inventory \(local driver\) since 2026-12-01T02:00:00\.000Z; its backups stay until 2026-12-09T02:00:00\.000Z \(workloads\.vms\.live_for_days = 8\)/);
+  // The last moment of the grace, and the first after it.
+  assert.equal(at('2026-12-09T01:59:59.999Z', '2026-12-01T02:00:00.000Z').remove.length, 0);
+  const due = at('2026-12-09T02:00:00.000Z', '2026-12-01T02:00:00.000Z');
+  assert.deepEqual(due.remove.map((d) => [d.disk, d.code, d.versions.length]), [['gone_disk', 'deleted', 2]]);
+  assert.match(due.remove[0]!.reason, /not in the inventory \(local driver\) since 2026-12-01T02:00:00\.000Z$/);
+  // Never seen missing before: its grace starts now, however old its backups are.
+  assert.deepEqual(at('2027-06-01T00:00:00.000Z').kept.map((k) => k.code), ['recently-deleted']);
+  // Only deletion waits: a moved disk goes at once.
+  assert.deepEqual(planUnhandled([version('beta_disk'), version('beta_disk')], policy({ missingSince: {} })).remove.map((d) => d.code), ['moved']);
+});
+
+const last = (ids: string[], missingSince: Record<string, string> = {}): LastInventory => ({ workload: 'vms', driver: 'openstack', takenAt: '2026-12-01T02:00:00.000Z', ids, missingSince });
+const listing = (ids: string[], takenAt = '2026-12-02T02:00:00.000Z') => ({ workload: 'vms' as const, driver: 'openstack', takenAt, ids });
+const ids = (n: number) => Array.from({ length: n }, (_, i) => `vm${i}`);
+
+test('a shrink of more than the allowed share since the last inventory is refused, saying how much and since when', () => {
+  const shrink = shrinkSince(last(ids(100)), listing(ids(100).slice(11)));
+  assert.deepEqual(shrink, { before: 100, since: '2026-12-01T02:00:00.000Z', vanished: 11, share: 0.11, listed: 89 });
+  const where = { driver: 'openstack', host: 'backup1', file: '/var/lib/vmbackup/backup1/inventory/vms.json' };
+  assert.throws(
+    () => assertNoSharpShrink('vms', shrink, 0.1, where),
+    (e: unknown) =>
+      e instanceof UnsafeInventoryError &&
+      e.message.includes('the vms inventory (openstack driver) lists 89 disks; 11 of the 100 listed by the last inventory (2026-12-01T02:00:00.000Z) are gone, 11.0 %, more than inventory.max_vanished_share (10.0 %)') &&
+      e.message.includes('nothing was removed') &&
+      e.message.includes('remove /var/lib/vmbackup/backup1/inventory/vms.json on backup1'),
+  );
+  // Exactly the share, new disks alongside, or no reference at all: allowed.
+  assertNoSharpShrink('vms', shrinkSince(last(ids(100)), listing([...ids(100).slice(10), 'new1', 'new2'])), 0.1, where);
+  assertNoSharpShrink('vms', undefined, 0.1, where);
+  assertNoSharpShrink('vms', shrinkSince(last([]), listing([])), 0, where);
+});
+
+test('the recorded inventory remembers when each disk was first seen missing, and forgets it when the disk is back', () => {
+  const day1 = advanceInventory(undefined, listing(['a', 'b', 'c'], '2026-12-01T02:00:00.000Z'));
+  assert.deepEqual(day1, { workload: 'vms', driver: 'openstack', takenAt: '2026-12-01T02:00:00.000Z', ids: ['a', 'b', 'c'], missingSince: {} });
+  const day2 = advanceInventory(day1, listing(['a', 'c'], '2026-12-02T02:00:00.000Z'), ['old']);
+  assert.deepEqual(day2.missingSince, { b: '2026-12-02T02:00:00.000Z', old: '2026-12-02T02:00:00.000Z' }, 'b left since yesterday; old has backups and no entry');
+  const day3 = advanceInventory(day2, listing(['a', 'b'], '2026-12-03T02:00:00.000Z'), ['old']);
+  assert.deepEqual(day3.missingSince, { c: '2026-12-03T02:00:00.000Z', old: '2026-12-02T02:00:00.000Z' }, 'b is back; old keeps its first date');
+  const muchLater = advanceInventory(day3, listing(['a', 'b'], '2028-02-01T00:00:00.000Z'));
+  assert.deepEqual(muchLater.missingSince, {}, 'missing for over 400 days: forgotten');
 });
