@@ -1,8 +1,10 @@
 // What every command needs: the config and, lazily, a Temporal client.
 import { Client, Connection } from '@temporalio/client';
-import { configPath, type LoadedConfig, loadConfig } from '../lib/config/load.ts';
+import { configFingerprint } from '../lib/config/fingerprint.ts';
+import { chooseConfig, type LoadedConfig, loadConfig } from '../lib/config/load.ts';
 import { InvalidInputError, VmbackupError } from '../lib/errors.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
+import { assertWorkersRunThisConfig, configGuard } from './config-guard.ts';
 
 export type OutputFormat = 'table' | 'json';
 
@@ -21,7 +23,10 @@ export class CliContext {
 
   constructor(options: GlobalOptions) {
     this.output = parseOutput(options.output);
-    this.config = loadConfig(configPath(options.config));
+    const { path, chosenBy } = chooseConfig(options.config);
+    this.config = loadConfig(path);
+    // Never silently another config than the operator meant: one line, on stderr so `-o json` stays clean.
+    console.error(`config: ${path} (${chosenBy}), fingerprint ${configFingerprint(this.config)}`);
   }
 
   async temporal(): Promise<Client> {
@@ -29,7 +34,8 @@ export class CliContext {
     const { address, namespace } = this.config.temporal;
     try {
       const connection = await Connection.connect({ address, tls: tlsOptions(this.config.temporal), connectTimeout: '5s' });
-      this.client = new Client({ connection, namespace });
+      // Every workflow start that removes or overwrites is checked against the workers' config.
+      this.client = new Client({ connection, namespace, interceptors: { workflow: [configGuard(this.config, () => this.client!)] } });
       return this.client;
     } catch (err) {
       throw new TemporalUnavailableError(
@@ -37,6 +43,11 @@ export class CliContext {
         `Start the local stack (npm run stack:up) or fix temporal.address in ${this.config.source}.`,
       );
     }
+  }
+
+  /** For a change that starts no workflow (Schedules): refuses unless the workers run this config. */
+  async assertWorkersRunThisConfig(what: string): Promise<void> {
+    await assertWorkersRunThisConfig(await this.temporal(), this.config, what);
   }
 
   async close(): Promise<void> {

@@ -19,8 +19,8 @@ export class ConfigError extends VmbackupError {}
 /** Another live worker holds this backup host's state_dir or backy2 store. */
 export class HostLockedError extends VmbackupError {}
 
-/** The CLI's config is not the one the workers run: a destructive command is refused. */
-export class ConfigMismatchError extends VmbackupError {}
+/** The CLI's config is not the one the workers run: a destructive command is refused (exit 2, as any config error). */
+export class ConfigMismatchError extends ConfigError {}
 
 /** A name or argument given by the operator is not acceptable; nothing was changed. */
 export class InvalidInputError extends VmbackupError {}

@@ -24,6 +24,7 @@ import { createSnapshotActivities } from '../activities/snapshot-activities.ts';
 import { createUnhandledActivities } from '../activities/unhandled-activities.ts';
 import { createStoreActivities } from '../activities/store-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
+import { configFingerprint, workerIdentity } from '../lib/config/fingerprint.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
   const inventory = createInventoryDriver(config, deps.rbd, (message) => activityLog.info(message));
   // Both workers run the same workflow code: bundle it once (a second bundle costs seconds of start-up).
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS, logger: Runtime.instance().logger });
-  const common = { connection, namespace: config.temporal.namespace, identity: `${host.name}@${process.pid}`, workflowBundle };
+  const common = { connection, namespace: config.temporal.namespace, identity: workerIdentity(host.name, process.pid, configFingerprint(config)), workflowBundle };
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue: config.temporal.task_queue,
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
     maxHeartbeatThrottleInterval: '3s',
   });
   if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
-  console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}`);
+  console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})`);
   try {
     await Promise.all([workflowWorker.run(), hostWorker.run()]);
   } finally {

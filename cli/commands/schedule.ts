@@ -69,6 +69,8 @@ type ApplyChange = { scheduleId: string; change: 'create' | 'update' | 'unchange
 
 async function apply(ctx: CliContext, options: { dryRun?: boolean }): Promise<number> {
   const client = await ctx.temporal();
+  // Changing Schedules starts no workflow, so the config guard is called here: never by a config the workers do not run.
+  if (!options.dryRun) await ctx.assertWorkersRunThisConfig('schedule apply');
   const desired = desiredSchedules(ctx.config);
   const existing = await ourSchedules(client, ctx);
   const changes: ApplyChange[] = [];

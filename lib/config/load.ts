@@ -14,9 +14,15 @@ const SYSTEM_CONFIG = '/etc/vmbackup/config.yaml';
 
 /** `--config` wins, then $VMBACKUP_CONFIG, then /etc/vmbackup/config.yaml, then the local stack's. */
 export function configPath(explicit?: string): string {
-  if (explicit) return resolve(explicit);
-  if (process.env.VMBACKUP_CONFIG) return resolve(process.env.VMBACKUP_CONFIG);
-  return existsSync(SYSTEM_CONFIG) ? SYSTEM_CONFIG : LOCAL_CONFIG;
+  return chooseConfig(explicit).path;
+}
+
+/** The config file to use, and what chose it (what the CLI tells the operator). */
+export function chooseConfig(explicit?: string): { path: string; chosenBy: string } {
+  if (explicit) return { path: resolve(explicit), chosenBy: '--config' };
+  if (process.env.VMBACKUP_CONFIG) return { path: resolve(process.env.VMBACKUP_CONFIG), chosenBy: '$VMBACKUP_CONFIG' };
+  if (existsSync(SYSTEM_CONFIG)) return { path: SYSTEM_CONFIG, chosenBy: 'the system default' };
+  return { path: LOCAL_CONFIG, chosenBy: `the local stack's, as neither --config, $VMBACKUP_CONFIG nor ${SYSTEM_CONFIG} was there` };
 }
 
 export type LoadedConfig = Config & { readonly source: string };

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { configFingerprint } from '../../lib/config/fingerprint.ts';
 import { loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
 import { ConfigError } from '../../lib/errors.ts';
 
@@ -126,4 +127,23 @@ test("the project's and the README's exclusion regexes are accepted, in well und
   assert.deepEqual(config.exclude.servers.global, examples);
   assert.deepEqual(loadConfig(LOCAL_CONFIG).exclude.servers.global, ['cache[0-9]+']);
   assert.ok(performance.now() - started < 3_000, `checked in ${performance.now() - started} ms`);
+});
+
+test('the fingerprint the CLI and the workers compare covers hosts, stores, pools, lifespans and the task queue, not where a client reaches Temporal', () => {
+  const fingerprint = (text: string) => configFingerprint(loadConfig(write(`f${Math.random()}.yaml`, text)));
+  const base = fingerprint(GOOD);
+  assert.match(base, /^[0-9a-f]{12}$/);
+  assert.equal(fingerprint(GOOD), base, 'the same config, the same fingerprint');
+  for (const [what, text] of [
+    ['a store path', GOOD.replace('backy2/backup1.cfg', 'backy2/other.cfg')],
+    ['a state_dir', GOOD.replace('/var/lib/vmbackup/backup1', '/srv/backup1')],
+    ['a pool', GOOD.replace('eqiad1-compute', 'other-pool')],
+    ['a lifespan', `${GOOD}    live_for_days: 30\n`],
+    ['the task queue', `${GOOD}temporal:\n  task_queue: other\n`],
+  ]) assert.notEqual(fingerprint(text!), base, what);
+  for (const [what, text] of [
+    ['the Temporal address and Web UI', `${GOOD}temporal:\n  address: temporal.example:7233\n  web_ui: https://temporal.example\n`],
+    ['a tool path', `${GOOD}engine:\n  bin: /opt/backy2/bin/backy2\n`],
+    ['a host concurrency', GOOD.replace('    state_dir:', '    concurrency: 8\n    state_dir:')],
+  ]) assert.equal(fingerprint(text!), base, what);
 });
