@@ -49,9 +49,23 @@ export class OpenstackInventory implements InventoryDriver {
       case 'volumes':
         return this.volumes();
       case 'images':
-        // An admin's Glance lists every project's images; there is no --all-projects.
-        return this.parsed(InventoryRows, ['image', 'list', '--long', '-f', 'json']);
+        return this.images();
     }
+  }
+
+  /**
+   * An admin's Glance lists every project's images (there is no --all-projects),
+   * but by default neither community images (`--all`: every visibility) nor
+   * hidden ones (`os_hidden`), which `--hidden` lists instead of the others:
+   * two listings, so that no image in use goes unseen.
+   */
+  private async images(): Promise<InventoryEntry[]> {
+    const [shown, hidden] = await Promise.all([
+      this.parsed(InventoryRows, ['image', 'list', '--all', '--long', '-f', 'json']),
+      this.parsed(InventoryRows, ['image', 'list', '--all', '--hidden', '--long', '-f', 'json']),
+    ]);
+    const ids = new Set(shown.map((i) => i.id));
+    return [...shown, ...hidden.filter((i) => !ids.has(i.id))];
   }
 
   private async volumes(): Promise<InventoryEntry[]> {

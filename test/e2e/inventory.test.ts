@@ -29,6 +29,9 @@ const VOL_ROOT = uniqueVmId('inv-volroot');
 const VOL_BUSY = uniqueVmId('inv-volbusy');
 const IMG = uniqueVmId('inv-img');
 const SHELVED = uniqueVmId('inv-shelved');
+/** Images Glance lists only when asked: a community one and a hidden one. */
+const COMMUNITY = uniqueVmId('inv-community');
+const HIDDEN = uniqueVmId('inv-hidden');
 const ASIDE_SUFFIX = '.vmbackup-aside-20261101T120000';
 
 const pools = { vms: config.workloads.vms.pool, volumes: config.workloads.volumes!.pool, images: config.workloads.images!.pool };
@@ -42,8 +45,10 @@ const made: Array<[string, string]> = [
   [pools.images, workloadImage('images', IMG)],
   [pools.images, workloadImage('images', SHELVED)],
   [pools.images, `${IMG}${ASIDE_SUFFIX}`],
+  [pools.images, workloadImage('images', COMMUNITY)],
+  [pools.images, workloadImage('images', HIDDEN)],
 ];
-const ours = new Set([WEB, BUILDING, FROM_VOLUME, VOL_ROOT, VOL_BUSY, IMG, SHELVED]);
+const ours = new Set([WEB, BUILDING, FROM_VOLUME, VOL_ROOT, VOL_BUSY, IMG, SHELVED, COMMUNITY, HIDDEN]);
 
 const realRbd = new Rbd({ conf: CEPH_CONF, bin: config.ceph.rbd_bin });
 const dir = mkdtempSync(join(tmpdir(), 'vmbackup-inventory-'));
@@ -64,6 +69,8 @@ before(async () => {
     images: [
       { id: IMG, name: 'debian-12', owner: 'p-demo' },
       { id: SHELVED, name: 'foo-shelved', owner: 'p-admin', status: 'active' },
+      { id: COMMUNITY, name: 'shared-base', owner: 'p-demo', visibility: 'community' },
+      { id: HIDDEN, name: 'old-base', owner: 'p-admin', hidden: true },
     ],
   });
   openstack = new OpenstackInventory({ env: fake.env });
@@ -126,12 +133,14 @@ test('openstack: volumes of every project with their Cinder status; the project 
   assert.deepEqual(fake.unknown, []);
 });
 
-test('openstack: images with their owner and status, shelved-instance snapshots included', async () => {
+test('openstack: images with their owner and status, shelved-instance snapshots, community and hidden images included', async () => {
   assert.deepEqual(
     await inventory(openstack, 'images'),
     byId([
       { id: IMG, name: 'debian-12', projectId: 'p-demo', status: 'active', image: IMG, onCeph: true },
       { id: SHELVED, name: 'foo-shelved', projectId: 'p-admin', status: 'active', image: SHELVED, onCeph: true },
+      { id: COMMUNITY, name: 'shared-base', projectId: 'p-demo', status: 'active', image: COMMUNITY, onCeph: true },
+      { id: HIDDEN, name: 'old-base', projectId: 'p-admin', status: 'active', image: HIDDEN, onCeph: true },
     ]),
   );
   assert.deepEqual(fake.unknown, []);
@@ -172,6 +181,8 @@ test('local: the disks in the pools, named by the YAML file; moved-aside copies 
     byId([
       { id: IMG, name: '', projectId: undefined, status: undefined, image: IMG, onCeph: true },
       { id: SHELVED, name: '', projectId: undefined, status: undefined, image: SHELVED, onCeph: true },
+      { id: COMMUNITY, name: '', projectId: undefined, status: undefined, image: COMMUNITY, onCeph: true },
+      { id: HIDDEN, name: '', projectId: undefined, status: undefined, image: HIDDEN, onCeph: true },
     ]),
   );
 });

@@ -52,6 +52,10 @@ export interface FakeImage {
   owner?: string | undefined;
   /** Glance's status; `active` when omitted. */
   status?: string | undefined;
+  /** `public` when omitted. Glance lists community images only when asked (`visibility=community|all`). */
+  visibility?: 'public' | 'private' | 'shared' | 'community' | undefined;
+  /** `os_hidden`: Glance lists hidden images only when asked (`os_hidden=true`), and then only them. */
+  hidden?: boolean | undefined;
 }
 
 export interface FakeFlavor {
@@ -305,7 +309,13 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
       (req) => {
         const q = req.url.searchParams;
         const name = q.get('name');
-        const list = [...images.values()].filter((i) => name === null || i.name === name);
+        const visibility = q.get('visibility');
+        const list = [...images.values()].filter(
+          (i) =>
+            (name === null || i.name === name) &&
+            (visibility === 'all' || (visibility === null ? i.visibility !== 'community' : (i.visibility ?? 'public') === visibility)) &&
+            Boolean(i.hidden) === isTrue(q.get('os_hidden')),
+        );
         const { items, next } = page(list, q, Math.min(GLANCE_DEFAULT_LIMIT, maxLimit), maxLimit, (marker) => new HttpError(400, `400 Bad Request\n\nInvalid marker. Image ${marker} could not be found.\n\n`));
         // Glance's `next` is a path relative to its root, present only after a full page.
         return { body: { images: items.map(imageBody), schema: '/v2/schemas/images', first: '/v2/images', ...(next ? { next: `/v2/images?${next}` } : {}) } };
@@ -645,9 +655,9 @@ function imageBody(i: FakeImage): Json {
     id: i.id,
     name: i.name,
     status: i.status ?? 'active',
-    visibility: 'public',
+    visibility: i.visibility ?? 'public',
     protected: false,
-    os_hidden: false,
+    os_hidden: Boolean(i.hidden),
     container_format: 'bare',
     disk_format: 'qcow2',
     min_disk: 0,
