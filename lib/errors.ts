@@ -34,6 +34,9 @@ export class UnknownVersionError extends VmbackupError {}
 /** A Schedule that was asked for does not exist (or is another config's). */
 export class UnknownScheduleError extends VmbackupError {}
 
+/** A destructive run found a plan other than the one the operator confirmed, and removed nothing. */
+export class PlanChangedError extends VmbackupError {}
+
 /** An external command failed; `command` is its argv for the logs. */
 export class CommandError extends VmbackupError {
   constructor(

@@ -3,10 +3,11 @@
 // store (backy2 2.9 holds SQLite's write lock for a whole backup), then plans
 // on the host and removes in small batches, so a crash loses at most a batch's
 // progress and the history shows how far it got.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { PurgeActivities } from '../activities/purge-activities.ts';
 import type { StoreActivities } from '../activities/store-activities.ts';
 import { type PurgeExpiredInput, PurgeExpiredInput as InputSchema, type PurgeExpiredResult } from '../lib/operations/purge.ts';
+import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { summarizeKept } from '../lib/purge-policy.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { parseInput } from './parse-input.ts';
@@ -17,6 +18,14 @@ const BATCH = 50;
 export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpiredResult> {
   const input = parseInput(InputSchema, raw);
   const asOf = input.asOf ?? workflowInfo().runStartTime.toISOString();
+  // A purge as of a later day would remove versions that are not expired yet; only a dry run may look ahead.
+  if (!input.dryRun && Date.parse(asOf) > workflowInfo().runStartTime.getTime()) {
+    throw ApplicationFailure.create({
+      type: 'InvalidInputError',
+      nonRetryable: true,
+      message: `asOf ${asOf} is later than now (${workflowInfo().runStartTime.toISOString()}): a purge judges expiry as of now or earlier; only a dry run may look ahead; nothing was removed`,
+    });
+  }
   const startedAt = new Date().toISOString();
   const taskQueue = hostTaskQueue(workflowInfo().taskQueue, input.host);
   const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30 };
@@ -29,6 +38,14 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
   // A dry run only reads (straight from the metadata, no lock taken), so it answers at once rather than after the night's backups.
   const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'], startedBefore: workflowInfo().startTime.toISOString() });
   const plan = await planPurge({ asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
+  const digest = planDigest('purge', input.host, plan.remove.map((v) => v.uid));
+  if (!input.dryRun && input.confirmedPlan !== undefined && input.confirmedPlan !== digest) {
+    throw ApplicationFailure.create({
+      type: 'PlanChangedError',
+      nonRetryable: true,
+      message: planChangedMessage(input.host, input.confirmedPlan, digest, plan.remove.length, 'versions'),
+    });
+  }
   const result = (extra: Pick<PurgeExpiredResult, 'removed'> & Partial<PurgeExpiredResult>): PurgeExpiredResult => ({
     host: input.host,
     asOf,
@@ -37,6 +54,7 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
     waitedFor: idle.waitedFor,
     waitedSeconds: idle.waitedSeconds,
     versions: plan.versions,
+    planDigest: digest,
     kept: plan.kept,
     startedAt,
     finishedAt: new Date().toISOString(),

@@ -1,7 +1,8 @@
 // removeInvalids: removes the invalid versions of one backup host's store. It
 // runs on the host's queue, where that store is, and leaves the list in history.
-import { proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { InvalidVersionActivities } from '../activities/invalid-version-activities.ts';
+import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { RemoveInvalidsInput as InputSchema, type RemoveInvalidsInput, type RemoveInvalidsResult } from '../lib/operations/remove-invalids.ts';
 import { parseInput } from './parse-input.ts';
 
@@ -14,8 +15,18 @@ const { findInvalidVersions, removeInvalidVersions } = proxyActivities<InvalidVe
 export async function removeInvalids(raw: RemoveInvalidsInput): Promise<RemoveInvalidsResult> {
   const input = parseInput(InputSchema, raw);
   const found = await findInvalidVersions();
-  const toRemove = input.dryRun ? [] : found.filter((v) => v.state === 'invalid');
+  const planned = found.filter((v) => v.state === 'invalid');
+  const digest = planDigest('remove-invalids', input.host, planned.map((v) => v.uid));
+  // Only the plan the operator saw is carried out: a version that turned invalid since was never shown.
+  if (!input.dryRun && input.confirmedPlan !== digest) {
+    throw ApplicationFailure.create({
+      type: 'PlanChangedError',
+      nonRetryable: true,
+      message: planChangedMessage(input.host, input.confirmedPlan ?? 'none', digest, planned.length, 'invalid versions'),
+    });
+  }
+  const toRemove = input.dryRun ? [] : planned;
   const { removed } = toRemove.length ? await removeInvalidVersions({ versions: toRemove }) : { removed: [] };
   const gone = new Set(removed);
-  return { host: input.host, dryRun: input.dryRun, versions: found.map((v) => ({ ...v, removed: gone.has(v.uid) })) };
+  return { host: input.host, dryRun: input.dryRun, planDigest: digest, versions: found.map((v) => ({ ...v, removed: gone.has(v.uid) })) };
 }

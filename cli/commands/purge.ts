@@ -5,16 +5,20 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
+import { consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { idStamp } from '../per-host.ts';
+import { runPlannedPerHost } from '../planned-per-host.ts';
 
 interface PurgeOptions {
   host?: string;
   asOf?: string;
   dryRun?: boolean;
+  yes?: boolean;
+  plan?: string;
 }
 
 export function registerPurge(program: Command): void {
@@ -23,7 +27,9 @@ export function registerPurge(program: Command): void {
     .description('remove backup versions past their lifespan, then free their space (backy2 cleanup)')
     .option('--host <name>', 'purge only this backup host (default: every host in the config)')
     .option('--as-of <time>', 'judge ages and expiries as of this time (ISO 8601, UTC) instead of now')
-    .option('-n, --dry-run', 'list what would be removed and why, remove nothing')
+    .option('-n, --dry-run', 'list what would be removed and why, remove nothing; prints the line that confirms this plan')
+    .option('-y, --yes', 'remove the versions of the plan given with --plan')
+    .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
     .addHelpText(
       'after',
       `
@@ -31,10 +37,16 @@ A version is removed once its expiry day (its expires_<date> tag, else its date
 plus the workload's live_for_days) is over, unless it is protected, it is the
 newest valid version of its disk, or it is younger than purge.min_age_days.
 Each host's purge first waits for running backups on that host to finish.
+--as-of later than now is for a dry run only.
+
+Run --dry-run first: it prints the plan and the line that carries it out
+(--yes --plan TOKEN). If the store changed since, so that the purge would
+remove anything else, it removes nothing and says so. On a terminal, without
+--yes, the plan is shown and you are asked.
 
 Examples:
   vmbackup purge --dry-run
-  vmbackup purge --host backup1
+  vmbackup purge --host backup1 --yes --plan backup1:3f2a9c1e04
   vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -o json`,
     )
     .action(async (options: PurgeOptions, command: Command) => {
@@ -48,27 +60,42 @@ Examples:
 }
 
 async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
-  const asOf = options.asOf === undefined ? new Date() : new Date(options.asOf);
-  if (Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const consent = consentOf(options, { command: 'purge', action: 'removes backup versions', planRequired: true });
+  const now = new Date();
+  const asOf = options.asOf === undefined ? undefined : new Date(options.asOf);
+  if (asOf && Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  if (asOf && asOf > now && consent.kind !== 'dry-run') {
+    throw new InvalidInputError(
+      `--as-of ${asOf.toISOString()} is later than now (${now.toISOString()}): a purge removes only what has expired by now; nothing was removed`,
+      'Use --as-of with --dry-run to see what a later purge will remove.',
+    );
+  }
   const { workloads, purge } = ctx.config;
   const client = await ctx.temporal();
-  const dryRun = Boolean(options.dryRun);
-  const stamp = idStamp(asOf);
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
-    executeHostWorkflow<typeof purgeExpired>(ctx, client, {
-      workflowType: 'purgeExpired',
-      idPrefix: 'purge',
+  const outcome = await runPlannedPerHost<typeof purgeExpired>(ctx, client, consent, options.host, {
+    workflowType: 'purgeExpired',
+    idPrefix: 'purge',
+    // Without --as-of the workflow judges as of its own start: no clock but Temporal's decides what has expired.
+    stamp: () => idStamp(asOf ?? new Date()),
+    input: (host, confirmedPlan) => ({
       host,
-      stamp,
-      dryRun,
-      operation: dryRun ? 'plan' : 'purge',
-      input: { host, asOf: asOf.toISOString(), minAgeDays: purge.min_age_days, liveForDays: liveForDaysOf(workloads), dryRun },
-      sharedQueue: true,
-      useExisting: true,
+      ...(asOf ? { asOf: asOf.toISOString() } : {}),
+      minAgeDays: purge.min_age_days,
+      liveForDays: liveForDaysOf(workloads),
+      dryRun: confirmedPlan === undefined,
+      ...(confirmedPlan ? { confirmedPlan } : {}),
     }),
-  );
-  if (ctx.output === 'json') console.log(JSON.stringify({ results, errors }, null, 2));
-  else printResults(results);
+    sharedQueue: true,
+    useExisting: true,
+    describe: (results) => `remove ${results.reduce((n, r) => n + r.removed.length, 0)} versions on ${results.map((r) => r.host).join(', ')}`,
+    show: printResults,
+  });
+  const { results, errors } = outcome;
+  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun: outcome.dryRun, plan: outcome.plan, results, errors }, null, 2));
+  else {
+    printResults(results);
+    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+  }
   for (const e of errors) console.error(`warning: host ${e.host} was not purged: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

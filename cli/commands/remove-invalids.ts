@@ -4,15 +4,18 @@
 import type { Command } from 'commander';
 import type { RemoveInvalidsResult } from '../../lib/operations/remove-invalids.ts';
 import type { removeInvalids } from '../../workflows/remove-invalids.ts';
+import { consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { runPlannedPerHost } from '../planned-per-host.ts';
 
 interface RemoveInvalidsOptions {
   host?: string;
   dryRun?: boolean;
+  yes?: boolean;
+  plan?: string;
 }
 
 export function registerRemoveInvalids(program: Command): void {
@@ -20,16 +23,23 @@ export function registerRemoveInvalids(program: Command): void {
     .command('remove-invalids')
     .description('remove backup versions marked invalid from every host store')
     .option('--host <name>', 'only this backup host')
-    .option('-n, --dry-run', 'list what would be removed, remove nothing')
+    .option('-n, --dry-run', 'list what would be removed, remove nothing; prints the line that confirms this plan')
+    .option('-y, --yes', 'remove the versions of the plan given with --plan')
+    .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
     .addHelpText(
       'after',
       `
 Protected versions are kept, and so are those of a disk whose backup runs now
-(its version is invalid until the copy ends).
+(its version is invalid until the copy ends). Only invalid versions are ever
+removed, so a disk's valid versions are never touched.
+
+Run --dry-run first: it prints the plan and the line that carries it out
+(--yes --plan TOKEN). If another version turned invalid since, nothing is
+removed. On a terminal, without --yes, the plan is shown and you are asked.
 
 Examples:
   vmbackup remove-invalids --dry-run
-  vmbackup remove-invalids --host backup1 -o json`,
+  vmbackup remove-invalids --host backup1 --yes --plan backup1:3f2a9c1e04 -o json`,
     )
     .action(async (options: RemoveInvalidsOptions, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
@@ -42,22 +52,21 @@ Examples:
 }
 
 async function runRemoveInvalids(ctx: CliContext, options: RemoveInvalidsOptions): Promise<void> {
+  const consent = consentOf(options, { command: 'remove-invalids', action: 'removes backup versions', planRequired: true });
   const client = await ctx.temporal();
-  const dryRun = Boolean(options.dryRun);
-  const stamp = idStamp();
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
-    executeHostWorkflow<typeof removeInvalids>(ctx, client, {
-      workflowType: 'removeInvalids',
-      idPrefix: 'remove-invalids',
-      host,
-      stamp,
-      dryRun,
-      operation: dryRun ? 'plan' : 'purge',
-      input: { host, dryRun },
-    }),
-  );
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, hosts: results, errors }, null, 2));
-  else printTable(results);
+  const outcome = await runPlannedPerHost<typeof removeInvalids>(ctx, client, consent, options.host, {
+    workflowType: 'removeInvalids',
+    idPrefix: 'remove-invalids',
+    input: (host, confirmedPlan) => ({ host, dryRun: confirmedPlan === undefined, ...(confirmedPlan ? { confirmedPlan } : {}) }),
+    describe: (results) => `remove ${results.reduce((n, r) => n + r.versions.filter((v) => v.state === 'invalid').length, 0)} invalid versions on ${results.map((r) => r.host).join(', ')}`,
+    show: printTable,
+  });
+  const { results, errors, dryRun } = outcome;
+  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, plan: outcome.plan, hosts: results, errors }, null, 2));
+  else {
+    printTable(results);
+    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+  }
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

@@ -7,12 +7,12 @@ import { InvalidInputError } from '../../lib/errors.ts';
 import { ImageName } from '../../lib/naming.ts';
 import type { RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
 import type { removeUnhandled } from '../../workflows/remove-unhandled.ts';
-import { carryOutPlan, consentOf } from '../confirm.ts';
+import { consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from '../per-host.ts';
+import { runPlannedPerHost } from '../planned-per-host.ts';
 
 interface RemoveUnhandledOptions {
   host?: string;
@@ -69,31 +69,18 @@ async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptio
   }
   const disk = options.disk === undefined ? undefined : ImageName.safeParse(options.disk);
   if (disk && !disk.success) throw new InvalidInputError(`--disk '${options.disk}' is not a disk name: ${disk.error.issues[0]?.message}`);
-  const hosts = wantedHosts(ctx, options.host);
   const client = await ctx.temporal();
-  const outcome = await carryOutPlan(consent, hosts, {
-    run: (plans) => {
-      const dryRun = plans === undefined;
-      const stamp = idStamp();
-      return runPerHost(ctx, client, options.host, (host) =>
-        executeHostWorkflow<typeof removeUnhandled>(ctx, client, {
-          workflowType: 'removeUnhandled',
-          idPrefix: 'remove-unhandled',
-          host,
-          stamp,
-          dryRun,
-          operation: dryRun ? 'plan' : 'purge',
-          input: {
-            host,
-            dryRun,
-            ...(disk ? { disk: disk.data, includeLast: Boolean(options.includeLast) } : {}),
-            ...(plans ? { confirmedPlan: plans.get(host)! } : {}),
-          },
-        }),
-      );
-    },
+  const outcome = await runPlannedPerHost<typeof removeUnhandled>(ctx, client, consent, options.host, {
+    workflowType: 'removeUnhandled',
+    idPrefix: 'remove-unhandled',
+    input: (host, confirmedPlan) => ({
+      host,
+      dryRun: confirmedPlan === undefined,
+      ...(disk ? { disk: disk.data, includeLast: Boolean(options.includeLast) } : {}),
+      ...(confirmedPlan ? { confirmedPlan } : {}),
+    }),
     describe: (results) => `remove ${results.reduce((n, r) => n + r.disks.reduce((m, d) => m + d.versions.length, 0), 0)} versions on ${results.map((r) => r.host).join(', ')}`,
-    show: ({ results }) => printResults(results),
+    show: printResults,
   });
   const { results, errors, dryRun } = outcome;
   if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, plan: outcome.plan, hosts: results, errors }, null, 2));

@@ -4,10 +4,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Client, type ScheduleDescription, ScheduleNotFoundError, ScheduleOverlapPolicy, type ScheduleOptions } from '@temporalio/client';
 import type { Command } from 'commander';
-import { InvalidInputError, UnknownScheduleError, VmbackupError } from '../../lib/errors.ts';
+import { InvalidInputError, PlanChangedError, UnknownScheduleError, VmbackupError } from '../../lib/errors.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
+import { formatPlanToken, planDigest } from '../../lib/plan-digest.ts';
 import { type DesiredSchedule, desiredSchedules, schedulePrefix } from '../../lib/schedules.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
+import { askOnTerminal, confirmLine, type ConsentOptions, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
@@ -29,6 +31,7 @@ the id or just <host>/<kind>. Times and time zones come from hosts[].schedule.
 Examples:
   vmbackup schedule apply --dry-run
   vmbackup schedule apply
+  vmbackup schedule apply --yes --plan schedules:3f2a9c1e04   (when it removes Schedules)
   vmbackup schedule list
   vmbackup schedule trigger backup1/vms --wait
   vmbackup schedule pause backup2/purge --note "store migration, INC-123"`,
@@ -46,7 +49,9 @@ Examples:
   schedule
     .command('apply')
     .description('create or update every Schedule the config names, remove the ones it no longer names')
-    .option('-n, --dry-run', 'show what would change, change nothing')
+    .option('-n, --dry-run', 'show what would change, change nothing; prints the line that confirms removals')
+    .option('-y, --yes', 'remove the Schedules of the plan given with --plan (creating and updating need no confirmation)')
+    .option('--plan <token>', 'the plan a dry run printed; nothing changes if the removals differ')
     .action(action(apply));
   schedule.command('list').description("this config's Schedules: when, paused, next and last run").action(action(list));
   schedule
@@ -67,36 +72,54 @@ Examples:
 
 type ApplyChange = { scheduleId: string; change: 'create' | 'update' | 'unchanged' | 'remove'; when: string };
 
-async function apply(ctx: CliContext, options: { dryRun?: boolean }): Promise<number> {
+/** The plan "host" of `schedule apply`: its removals are the config's, not one backup host's. */
+const SCHEDULES_PLAN = 'schedules';
+
+async function apply(ctx: CliContext, options: ConsentOptions): Promise<number> {
+  if (options.dryRun && options.yes) throw new InvalidInputError('--dry-run and --yes exclude each other; nothing was changed');
   const client = await ctx.temporal();
   // Changing Schedules starts no workflow, so the config guard is called here: never by a config the workers do not run.
   if (!options.dryRun) await ctx.assertWorkersRunThisConfig('schedule apply');
   const desired = desiredSchedules(ctx.config);
   const existing = await ourSchedules(client, ctx);
-  const changes: ApplyChange[] = [];
-  for (const want of desired) {
+  const changes: ApplyChange[] = desired.map((want) => {
     const have = existing.get(want.scheduleId);
     const change = !have ? 'create' : have.action.memo?.[FINGERPRINT] === want.fingerprint ? 'unchanged' : 'update';
-    changes.push({ scheduleId: want.scheduleId, change, when: whenOf(want) });
-    if (options.dryRun || change === 'unchanged') continue;
-    const spec = scheduleOptions(ctx, want);
-    if (change === 'create') {
-      await client.schedule.create(spec);
-    } else {
-      await client.schedule.getHandle(want.scheduleId).update((prev) => ({ ...prev, spec: spec.spec, action: spec.action, policies: spec.policies }));
+    return { scheduleId: want.scheduleId, change, when: whenOf(want) };
+  });
+  const removals = [...existing.keys()].filter((id) => !desired.some((d) => d.scheduleId === id));
+  changes.push(...removals.map((scheduleId) => ({ scheduleId, change: 'remove' as const, when: '-' })));
+  const plan = removals.length ? formatPlanToken([{ host: SCHEDULES_PLAN, planDigest: planDigest('schedules', SCHEDULES_PLAN, removals) }]) : undefined;
+  // Creating and updating is what the config asks; removing a Schedule stops backups, so it is confirmed first, before anything changes.
+  if (removals.length && !options.dryRun) await confirmRemovals(options, removals, plan!);
+  if (!options.dryRun) {
+    for (const c of changes) {
+      const want = desired.find((d) => d.scheduleId === c.scheduleId);
+      const spec = want && scheduleOptions(ctx, want);
+      if (c.change === 'create') await client.schedule.create(spec!);
+      else if (c.change === 'update') await client.schedule.getHandle(c.scheduleId).update((prev) => ({ ...prev, spec: spec!.spec, action: spec!.action, policies: spec!.policies }));
+      else if (c.change === 'remove') await client.schedule.getHandle(c.scheduleId).delete();
     }
   }
-  for (const id of existing.keys()) {
-    if (desired.some((d) => d.scheduleId === id)) continue;
-    changes.push({ scheduleId: id, change: 'remove', when: '-' });
-    if (!options.dryRun) await client.schedule.getHandle(id).delete();
-  }
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun: Boolean(options.dryRun), changes }, null, 2));
+  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun: Boolean(options.dryRun), ...(options.dryRun && plan ? { plan } : {}), changes }, null, 2));
   else {
     console.log(renderTable(changes, [{ header: 'SCHEDULE', value: (c) => c.scheduleId }, { header: options.dryRun ? 'WOULD' : 'DONE', value: (c) => c.change }, { header: 'WHEN', value: (c) => c.when }]));
     if (changes.length === 0) console.error('the config names no schedule (hosts[].schedule) and none exists');
+    if (options.dryRun && plan) console.log(`to carry out this plan: ${confirmLine([{ host: SCHEDULES_PLAN, planDigest: plan.split(':')[1]! }])}`);
   }
   return EXIT.ok;
+}
+
+/** Refuses (nothing changed) unless the operator confirmed exactly these removals, with --yes --plan or on a terminal. */
+async function confirmRemovals(options: ConsentOptions, removals: string[], plan: string): Promise<void> {
+  const consent = consentOf(options, { command: 'schedule apply', action: `removes ${removals.length} Schedule(s) the config no longer names`, planRequired: true });
+  if (consent.kind === 'ask') await askOnTerminal({ label: 'yes', expected: 'yes', plan: removals.map((id) => `remove Schedule ${id} (its runs stop)`) });
+  else if (consent.kind === 'confirmed' && formatPlanToken([{ host: SCHEDULES_PLAN, planDigest: consent.plans?.get(SCHEDULES_PLAN) ?? 'none' }]) !== plan) {
+    throw new PlanChangedError(
+      `schedule apply: the plan changed since it was shown (it would now remove ${removals.join(', ')}: plan ${plan}); nothing was changed`,
+      'Run `vmbackup schedule apply --dry-run` again, check it, and confirm the new plan.',
+    );
+  }
 }
 
 function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOptions {

@@ -7,15 +7,18 @@ import { InvalidInputError } from '../../lib/errors.ts';
 import type { Workload } from '../../lib/naming.ts';
 import type { DanglingSnapshot, DanglingSnapshotsResult } from '../../lib/operations/dangling-snapshots.ts';
 import type { danglingSnapshots } from '../../workflows/dangling-snapshots.ts';
+import { type Consent, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { runPlannedPerHost } from '../planned-per-host.ts';
 
 interface SnapshotsOptions {
   host?: string;
   workload?: Workload;
   dryRun?: boolean;
+  yes?: boolean;
+  plan?: string;
 }
 
 type Mode = 'list' | 'plan' | 'purge';
@@ -44,57 +47,64 @@ Examples:
   vmbackup snapshots dangling
   vmbackup snapshots dangling --host backup1 --workload vms -o json`,
     )
-    .action((options: SnapshotsOptions, command: Command) => run(command, options, 'list'));
+    .action((options: SnapshotsOptions, command: Command) => run(command, options, { kind: 'dry-run' }, 'list'));
   snapshots
     .command('purge')
     .description('remove dangling snapshots (never protected ones, nor those of a disk being backed up)')
     .option('--host <name>', 'only this backup host')
     .addOption(WORKLOAD_OPTION())
-    .option('-n, --dry-run', 'show what would be removed, remove nothing')
+    .option('-n, --dry-run', 'show what would be removed, remove nothing; prints the line that confirms this plan')
+    .option('-y, --yes', 'remove the snapshots of the plan given with --plan')
+    .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
     .addHelpText(
       'after',
       `
 Snapshots without a host suffix (made by someone else) are never touched.
 
+Run --dry-run first: it prints the plan and the line that carries it out
+(--yes --plan TOKEN). If another snapshot became dangling since, nothing is
+removed. On a terminal, without --yes, the plan is shown and you are asked.
+
 Examples:
   vmbackup snapshots purge --dry-run
-  vmbackup snapshots purge --host backup1`,
+  vmbackup snapshots purge --host backup1 --yes --plan backup1:3f2a9c1e04`,
     )
-    .action((options: SnapshotsOptions, command: Command) => run(command, options, options.dryRun ? 'plan' : 'purge'));
+    .action((options: SnapshotsOptions, command: Command) =>
+      run(command, options, consentOf(options, { command: 'snapshots purge', action: 'removes snapshots', planRequired: true }), 'purge'),
+    );
 }
 
-async function run(command: Command, options: SnapshotsOptions, mode: Mode): Promise<void> {
+async function run(command: Command, options: SnapshotsOptions, consent: Consent, mode: 'list' | 'purge'): Promise<void> {
   const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
   try {
-    await runSnapshots(ctx, options, mode);
+    await runSnapshots(ctx, options, consent, mode);
   } finally {
     await ctx.close();
   }
 }
 
-async function runSnapshots(ctx: CliContext, options: SnapshotsOptions, mode: Mode): Promise<void> {
+async function runSnapshots(ctx: CliContext, options: SnapshotsOptions, consent: Consent, command: 'list' | 'purge'): Promise<void> {
   const w = ctx.config.workloads;
   const targets = (['vms', 'volumes', 'images'] as const)
     .filter((k) => options.workload === undefined || k === options.workload)
     .flatMap((workload) => (w[workload] ? [{ workload, pool: w[workload].pool }] : []));
   if (targets.length === 0) throw new InvalidInputError(`workloads.${options.workload} is not configured in ${ctx.config.source}`);
   const client = await ctx.temporal();
-  const stamp = idStamp();
-  const { results, errors } = await runPerHost(ctx, client, options.host, (host) =>
-    executeHostWorkflow<typeof danglingSnapshots>(ctx, client, {
-      workflowType: 'danglingSnapshots',
-      idPrefix: `snapshots-${mode === 'list' ? 'dangling' : 'purge'}`,
-      host,
-      stamp,
-      dryRun: mode === 'plan',
-      operation: mode,
-      input: { host, targets, purge: mode === 'purge' },
-    }),
-  );
+  const outcome = await runPlannedPerHost<typeof danglingSnapshots>(ctx, client, consent, options.host, {
+    workflowType: 'danglingSnapshots',
+    idPrefix: `snapshots-${command === 'list' ? 'dangling' : 'purge'}`,
+    operation: (dryRun) => (command === 'list' ? 'list' : dryRun ? 'plan' : 'purge'),
+    input: (host, confirmedPlan) => ({ host, targets, purge: confirmedPlan !== undefined, ...(confirmedPlan ? { confirmedPlan } : {}) }),
+    describe: (results) => `remove ${results.reduce((n, r) => n + r.snapshots.filter((s) => s.state === 'dangling').length, 0)} dangling snapshots on ${results.map((r) => r.host).join(', ')}`,
+    show: (results) => printTable(results, 'plan'),
+  });
+  const { results, errors } = outcome;
+  const mode: Mode = command === 'list' ? 'list' : outcome.dryRun ? 'plan' : 'purge';
   if (ctx.output === 'json') {
-    console.log(JSON.stringify({ dryRun: mode === 'plan', hosts: results, errors }, null, 2));
+    console.log(JSON.stringify({ dryRun: mode === 'plan', ...(mode === 'plan' ? { plan: outcome.plan } : {}), hosts: results, errors }, null, 2));
   } else {
     printTable(results, mode);
+    if (mode === 'plan' && outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
   }
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;

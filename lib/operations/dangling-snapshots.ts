@@ -7,6 +7,7 @@
 // version removed since). Anyone else's snapshot is never looked at.
 import { z } from 'zod';
 import { HostName, isOwnSnapshot, parseBackupSnapshotName, PoolName, Workload } from '../naming.ts';
+import { PlanDigest } from '../plan-digest.ts';
 
 /**
  * Leftovers younger than this are left alone: a backup that has just started may
@@ -15,13 +16,17 @@ import { HostName, isOwnSnapshot, parseBackupSnapshotName, PoolName, Workload } 
  */
 export const MIN_LEFTOVER_AGE_MS = 10 * 60_000;
 
-export const DanglingSnapshotsInput = z.strictObject({
-  host: HostName,
-  /** The pools to look in, with the workload each holds (it decides which images are disks). */
-  targets: z.array(z.strictObject({ workload: Workload, pool: PoolName })).min(1),
-  /** Remove the dangling snapshots; false only reports them. */
-  purge: z.boolean().default(false),
-});
+export const DanglingSnapshotsInput = z
+  .strictObject({
+    host: HostName,
+    /** The pools to look in, with the workload each holds (it decides which images are disks). */
+    targets: z.array(z.strictObject({ workload: Workload, pool: PoolName })).min(1),
+    /** Remove the dangling snapshots; false only reports them. */
+    purge: z.boolean().default(false),
+    /** The digest of the plan the operator confirmed (a report's `planDigest`); required to remove anything. */
+    confirmedPlan: PlanDigest.optional(),
+  })
+  .refine((i) => !i.purge || i.confirmedPlan !== undefined, { message: 'a purge needs confirmedPlan (the dry run’s planDigest)', path: ['confirmedPlan'] });
 export type DanglingSnapshotsInput = z.input<typeof DanglingSnapshotsInput>;
 
 /**
@@ -44,6 +49,8 @@ export interface DanglingSnapshot {
 export interface DanglingSnapshotsResult {
   host: string;
   purge: boolean;
+  /** Digest of the snapshots it removes (or would), for `--yes --plan` (lib/plan-digest.ts). */
+  planDigest: string;
   /** Every dangling snapshot of this host found, whatever its state; `removed` when this run removed it (or found it gone). */
   snapshots: Array<DanglingSnapshot & { removed: boolean }>;
 }

@@ -2,6 +2,7 @@
 // past their lifespan (the rules are in lib/purge-policy.ts).
 import { z } from 'zod';
 import { HostName, type Workload } from '../naming.ts';
+import { PlanDigest } from '../plan-digest.ts';
 import type { KeptSummary, RemovedVersion } from '../purge-policy.ts';
 
 const LiveForDays = z.int().min(1);
@@ -18,6 +19,12 @@ export const PurgeExpiredInput = z.strictObject({
   liveForDays: z.strictObject({ vms: LiveForDays.optional(), volumes: LiveForDays.optional(), images: LiveForDays.optional() }),
   /** Plan and report, remove nothing. */
   dryRun: z.boolean().default(false),
+  /**
+   * The digest of the plan the operator confirmed (the dry run's `planDigest`):
+   * the run removes nothing unless it plans exactly that. A Schedule's run has
+   * none: the config it was applied from is its standing order.
+   */
+  confirmedPlan: PlanDigest.optional(),
 });
 export type PurgeExpiredInput = z.input<typeof PurgeExpiredInput>;
 
@@ -52,6 +59,8 @@ export interface PurgeExpiredResult {
   versions: number;
   /** Versions removed; in a dry run, those that would be. */
   removed: RemovedVersion[];
+  /** Digest of the plan (the versions to remove), for `--yes --plan` (lib/plan-digest.ts). */
+  planDigest: string;
   kept: KeptSummary;
   /** Undefined in a dry run. */
   cleanup?: StoreCleanup | undefined;

@@ -3,12 +3,17 @@
 // failed or was killed mid-copy, or blocks a scrub found bad) are removed.
 import { z } from 'zod';
 import { HostName } from '../naming.ts';
+import { PlanDigest } from '../plan-digest.ts';
 import { MIN_LEFTOVER_AGE_MS } from './dangling-snapshots.ts';
 
-export const RemoveInvalidsInput = z.strictObject({
-  host: HostName,
-  dryRun: z.boolean().default(false),
-});
+export const RemoveInvalidsInput = z
+  .strictObject({
+    host: HostName,
+    dryRun: z.boolean().default(false),
+    /** The digest of the plan the operator confirmed (a dry run's `planDigest`); required to remove anything. */
+    confirmedPlan: PlanDigest.optional(),
+  })
+  .refine((i) => i.dryRun || i.confirmedPlan !== undefined, { message: 'a run that removes needs confirmedPlan (the dry run’s planDigest)', path: ['confirmedPlan'] });
 export type RemoveInvalidsInput = z.input<typeof RemoveInvalidsInput>;
 
 /**
@@ -31,6 +36,8 @@ export interface InvalidVersion {
 export interface RemoveInvalidsResult {
   host: string;
   dryRun: boolean;
+  /** Digest of the versions it removes (or would), for `--yes --plan` (lib/plan-digest.ts). */
+  planDigest: string;
   /** Every invalid version of the store; `removed` when this run removed it (or found it gone). */
   versions: Array<InvalidVersion & { removed: boolean }>;
 }

@@ -21,7 +21,7 @@ import { startWorker, type WorkerProcess } from '../../scripts/support/worker-pr
 import type { backupInstance } from '../../workflows/backup-instance.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
-import { vmbackupWith } from '../support/cli.ts';
+import { vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
@@ -83,8 +83,9 @@ async function backupOn(name: string, n: number, tags: string[]): Promise<string
 const sqlite = (sql: string) => execa('sqlite3', ['-cmd', '.timeout 10000', STORE_DB, sql]);
 const uidsOf = async (name: string) => (await sqlite(`SELECT uid FROM versions WHERE name = '${name}' ORDER BY date`)).stdout.split('\n').filter(Boolean);
 
+/** A dry run, or a purge of the plan a dry run showed (`--yes --plan`), as an operator runs it. */
 async function purge(...args: string[]): Promise<PurgeExpiredResult> {
-  const r = await vmbackupWith(CONFIG, '-o', 'json', 'purge', '--host', HOST, ...args);
+  const r = args.includes('--dry-run') ? await vmbackupWith(CONFIG, '-o', 'json', 'purge', '--host', HOST, ...args) : (await vmbackupConfirmed(CONFIG, 'purge', '--host', HOST, ...args)).run;
   assert.equal(r.exitCode, 0, r.stderr);
   const { results } = JSON.parse(r.stdout) as { results: PurgeExpiredResult[] };
   return results[0]!;

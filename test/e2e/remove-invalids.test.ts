@@ -14,7 +14,7 @@ import { startRunningOperation, type RunningOperation } from '../support/running
 import { connectClient } from '../support/temporal.ts';
 import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
-type Report = { dryRun: boolean; hosts: RemoveInvalidsResult[]; errors: Array<{ host: string; error: string }> };
+type Report = { dryRun: boolean; plan?: string; hosts: RemoveInvalidsResult[]; errors: Array<{ host: string; error: string }> };
 
 const HOST = 'backup1';
 const DB = sqliteMetaPath(config.hosts.find((h) => h.name === HOST)!.backy2_config)!;
@@ -85,7 +85,7 @@ test('remove-invalids removes an invalid version; protected, valid and in-use on
   assert.deepEqual(ours(plan), [`${uids.failed} invalid`, `${uids.kept} protected`, `${uids.busy} in-use`].sort());
   assert.deepEqual(await storeUids(), all, 'a dry run removes nothing');
 
-  const table = await vmbackup('remove-invalids', '--host', HOST);
+  const table = await vmbackup('remove-invalids', '--host', HOST, '--yes', '--plan', plan.plan!);
   assert.equal(table.exitCode, 0, table.stderr);
   assert.match(table.stdout, new RegExp(`${uids.failed}\\s+removed`));
   assert.match(table.stdout, new RegExp(`${uids.kept}\\s+kept: protected`));

@@ -34,7 +34,7 @@ const disks = { keep: `${run}-keep`, move: `${run}-move`, gone: `${run}-gone` };
 const image = (id: string) => `${id}_disk`;
 let workers: WorkerProcess[] = [];
 
-type Report = { dryRun: boolean; hosts: RemoveUnhandledResult[]; errors: Array<{ host: string; error: string }> };
+type Report = { dryRun: boolean; plan?: string; hosts: RemoveUnhandledResult[]; errors: Array<{ host: string; error: string }> };
 type Where = {
   assignment: { kind: string; host?: string; rule?: string; text: string };
   disks: Array<{ id: string; name: string; assignedTo?: string; excluded?: string; backups: HostBackups[] }>;
@@ -105,11 +105,13 @@ after(async () => {
 test('remove-unhandled removes exactly the deleted and the moved disk’s backups, after a dry run that removed nothing', { timeout: 600_000 }, async () => {
   const keep = await backup(disks.keep, 'backup1');
   const move1 = await backup(disks.move, 'backup1');
+  // The moved disk's last valid version on backup1 stays (it is named to go only with --disk --include-last).
+  const move1b = await backup(disks.move, 'backup1', '--again');
   const gone = [await backup(disks.gone, 'backup1'), await backup(disks.gone, 'backup1', '--again')].sort();
   // The moved VM's new host has backed it up once since (--again: the day's backup of that VM ran on backup1).
   const move2 = await backup(disks.move, 'backup2', '--again');
   const before1 = await storeVersions('backup1');
-  assert.deepEqual(before1, { [image(disks.keep)]: [keep], [image(disks.move)]: [move1], [image(disks.gone)]: gone });
+  assert.deepEqual(before1, { [image(disks.keep)]: [keep], [image(disks.move)]: [move1, move1b].sort(), [image(disks.gone)]: gone });
 
   // `where` before the clean-up: the project's host and rule, and both hosts holding the moved VM.
   const one = await json<Where>('where', P_ONE);
@@ -124,11 +126,11 @@ test('remove-unhandled removes exactly the deleted and the moved disk’s backup
   const moved = await json<Where>('where', P_TWO, '--vm', 'ru-move');
   assert.equal(moved.assignment.text, `backup2 (project_assignments.projects.${P_TWO})`);
   assert.deepEqual(moved.disks.map((d) => [d.id, d.assignedTo]), [[disks.move, 'backup2']]);
-  assert.deepEqual(moved.disks[0]!.backups.map((b) => [b.host, b.versions]), [['backup1', 1], ['backup2', 1]]);
+  assert.deepEqual(moved.disks[0]!.backups.map((b) => [b.host, b.versions]), [['backup1', 2], ['backup2', 1]]);
   const table = await cli('where', P_TWO, '--vm', disks.move);
   assert.equal(table.exitCode, 0, table.stderr);
   assert.match(table.stdout, /backed up on\s+backup2 \(project_assignments\.projects\./);
-  assert.match(table.stdout, /BACKUPS OF .*\n.*backup1\s+1\s+0\s+\d{4}-.*\n.*backup2\s+1\s+0/);
+  assert.match(table.stdout, /BACKUPS OF .*\n.*backup1\s+2\s+0\s+\d{4}-.*\n.*backup2\s+1\s+0/);
   assert.equal((await cli('where', P_TWO, '--vm', 'ru-nope')).exitCode, 3, 'a VM not in the project: exit 3');
 
   // Neither flag: refused, nothing started.
@@ -156,6 +158,7 @@ test('remove-unhandled removes exactly the deleted and the moved disk’s backup
     ],
   );
   assert.match(planned.disks[1]!.reason, new RegExp(`project ${P_TWO} is backed up on backup2`));
+  assert.equal(planned.disks[1]!.lastValidKept, move1b, "the moved disk's last valid version is kept");
   assert.deepEqual(planned.kept, []);
   assert.deepEqual(await storeVersions('backup1'), before1, 'a dry run removes nothing');
   const text = await cli('remove-unhandled', '--host', 'backup1', '--dry-run');
@@ -164,13 +167,13 @@ test('remove-unhandled removes exactly the deleted and the moved disk’s backup
   // An inventory that cannot be read aborts the run before anything goes.
   const good = readFileSync(INVENTORY, 'utf8');
   writeFileSync(INVENTORY, 'vms: {bad id!: {}}\n');
-  const broken = await cli('-o', 'json', 'remove-unhandled', '--host', 'backup1', '--yes');
+  const broken = await cli('-o', 'json', 'remove-unhandled', '--host', 'backup1', '--yes', '--plan', plan.plan!);
   writeFileSync(INVENTORY, good);
   assert.equal(broken.exitCode, 1);
   assert.match(broken.stderr, /backup1: nothing was removed: .*invalid inventory file/);
   assert.deepEqual(await storeVersions('backup1'), before1, 'an inventory error removes nothing');
 
-  const done = await json<Report>('remove-unhandled', '--host', 'backup1', '--yes');
+  const done = await json<Report>('remove-unhandled', '--host', 'backup1', '--yes', '--plan', plan.plan!);
   assert.deepEqual(
     done.hosts[0]!.disks.map((d) => [d.disk, d.removed.sort()]),
     [
@@ -178,10 +181,10 @@ test('remove-unhandled removes exactly the deleted and the moved disk’s backup
       [image(disks.move), [move1]],
     ],
   );
-  assert.deepEqual(await storeVersions('backup1'), { [image(disks.keep)]: [keep] }, 'exactly the unhandled versions went');
+  assert.deepEqual(await storeVersions('backup1'), { [image(disks.keep)]: [keep], [image(disks.move)]: [move1b] }, 'exactly the unhandled versions went');
   assert.deepEqual(await storeVersions('backup2'), { [image(disks.move)]: [move2] }, "backup2's store is untouched");
   const ls = await json<{ versions: Array<{ uid: string; host: string }> }>('ls', disks.move);
-  assert.deepEqual(ls.versions.map((v) => [v.host, v.uid]), [['backup2', move2]]);
+  assert.deepEqual(ls.versions.map((v) => [v.host, v.uid]).sort(), [['backup1', move1b], ['backup2', move2]]);
 
   // backup2 handles the moved disk now: nothing of its store is unhandled.
   const other = await json<Report>('remove-unhandled', '--host', 'backup2', '--dry-run');

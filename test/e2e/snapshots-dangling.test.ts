@@ -13,7 +13,7 @@ import { startRunningOperation, type RunningOperation } from '../support/running
 import { connectClient } from '../support/temporal.ts';
 import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
-type Report = { dryRun: boolean; hosts: DanglingSnapshotsResult[]; errors: Array<{ host: string; error: string }> };
+type Report = { dryRun: boolean; plan?: string; hosts: DanglingSnapshotsResult[]; errors: Array<{ host: string; error: string }> };
 
 const HOST = 'backup1';
 const vm = uniqueVmId('dangle');
@@ -75,7 +75,7 @@ test('a stray snapshot of this system is reported and purged; others, protected 
   assert.deepEqual((await snapshotNames(image)).sort(), all);
   assert.deepEqual(await snapshotNames(busyImage), [stray]);
 
-  const table = await vmbackup('snapshots', 'purge', '--host', HOST);
+  const table = await vmbackup('snapshots', 'purge', '--host', HOST, '--yes', '--plan', plan.plan!);
   assert.equal(table.exitCode, 0, table.stderr);
   assert.match(table.stdout, new RegExp(`${image}\\s+${stray}\\s+removed`));
   assert.match(table.stdout, new RegExp(`${image}\\s+${strayProtected}\\s+kept: protected`));
@@ -92,7 +92,7 @@ test('a host with no worker is named and the exit code is 1; an unknown host is 
   const r = await vmbackup('snapshots', 'dangling', '--host', 'backup2');
   assert.equal(r.exitCode, 1);
   assert.match(r.stderr, /host backup2 was not checked: no worker is polling/);
-  const bad = await vmbackup('snapshots', 'purge', '--host', 'nosuchhost');
+  const bad = await vmbackup('snapshots', 'purge', '--host', 'nosuchhost', '--dry-run');
   assert.equal(bad.exitCode, 2);
   assert.match(bad.stderr, /no backup host 'nosuchhost'/);
 });

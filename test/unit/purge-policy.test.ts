@@ -95,3 +95,39 @@ test('kept versions are summarised: counts by reason, a few details each', () =>
   summarizeKept([{ uid: 'q', name: 'x_disk', date: '2026-01-01', reason: 'protected' }], s);
   assert.equal(s.byReason.protected, 2);
 });
+
+test('a purge never leaves a disk without a valid version: newest invalid, newest protected, a single version, any mix', () => {
+  const expired = (name: string, day: number, extra: Partial<PurgeCandidate> = {}) =>
+    version({ name, date: `2025-12-${String(day).padStart(2, '0')}T00:00:00.000Z`, tags: ['expires_2026-01-01'], ...extra });
+  // The newest version is invalid: the newest valid one under it stays.
+  const a1 = expired('a_disk', 1);
+  const a2 = expired('a_disk', 2);
+  const a3 = expired('a_disk', 3, { valid: false });
+  // The newest valid version is protected: it stays as protected, so the disk keeps a valid one.
+  const b1 = expired('b_disk', 1);
+  const b2 = expired('b_disk', 2, { protected: true });
+  // One version only.
+  const c1 = expired('c_disk', 1);
+  assert.deepEqual(verdicts([a1, a2, a3, b1, b2, c1]), {
+    [a1.uid]: 'remove',
+    [a2.uid]: 'newest-valid',
+    [a3.uid]: 'remove',
+    [b1.uid]: 'remove',
+    [b2.uid]: 'protected',
+    [c1.uid]: 'newest-valid',
+  });
+
+  // Every mix of valid, protected and dates over a few disks: whatever had a valid version keeps one.
+  let seed = 7;
+  const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+  for (let round = 0; round < 200; round++) {
+    const versions = Array.from({ length: 1 + Math.floor(random() * 12) }, () =>
+      expired(`d${Math.floor(random() * 3)}_disk`, 1 + Math.floor(random() * 28), { valid: random() > 0.3, protected: random() > 0.8 }),
+    );
+    const removed = new Set(decidePurge(versions, { ...policy, maxRemovals: Math.floor(random() * 10) }).remove.map((v) => v.uid));
+    for (const name of new Set(versions.map((v) => v.name))) {
+      const valid = versions.filter((v) => v.name === name && v.valid);
+      if (valid.length) assert.ok(valid.some((v) => !removed.has(v.uid)), `round ${round}: ${name} keeps a valid version`);
+    }
+  }
+});

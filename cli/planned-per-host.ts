@@ -1,0 +1,52 @@
+// The per-host commands that remove (purge, remove-invalids, remove-unhandled,
+// snapshots purge): each host's workflow plans; a dry run shows the plans and
+// the line that confirms them; the real run passes each host the digest it
+// confirmed, and the workflow removes nothing if its own plan differs.
+import type { Client, WorkflowResultType } from '@temporalio/client';
+import type { Workflow } from '@temporalio/common';
+import type { OperationName } from '../lib/search-attributes.ts';
+import { carryOutPlan, type Consent, type PlannedHostResult } from './confirm.ts';
+import type { CliContext } from './context.ts';
+import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from './per-host.ts';
+
+export interface PlannedHostCommand<W extends Workflow> {
+  workflowType: string;
+  idPrefix: string;
+  /** The workflow's input on `host`; `confirmedPlan` is undefined for a dry run. */
+  input(host: string, confirmedPlan: string | undefined): Parameters<W>[0];
+  /** What the Web UI's `Operation` says; default `plan` for a dry run, else `purge`. */
+  operation?: (dryRun: boolean) => OperationName;
+  /** The id's time part; default now. */
+  stamp?: () => string;
+  sharedQueue?: boolean;
+  useExisting?: boolean;
+  /** For the question on a terminal, e.g. "remove 12 versions on backup1". */
+  describe(results: ReadonlyArray<WorkflowResultType<W>>): string;
+  /** Prints a plan (on a terminal, before the question). */
+  show(results: Array<WorkflowResultType<W>>): void;
+}
+
+export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: Client, consent: Consent, only: string | undefined, command: PlannedHostCommand<W>) {
+  type R = WorkflowResultType<W> & PlannedHostResult;
+  return carryOutPlan<R>(consent, wantedHosts(ctx, only), {
+    run: (plans) => {
+      const dryRun = plans === undefined;
+      const stamp = command.stamp?.() ?? idStamp();
+      return runPerHost(ctx, client, only, (host) =>
+        executeHostWorkflow<W>(ctx, client, {
+          workflowType: command.workflowType,
+          idPrefix: command.idPrefix,
+          host,
+          stamp,
+          dryRun,
+          operation: command.operation?.(dryRun) ?? (dryRun ? 'plan' : 'purge'),
+          input: command.input(host, plans?.get(host)),
+          ...(command.sharedQueue ? { sharedQueue: true } : {}),
+          ...(command.useExisting ? { useExisting: true } : {}),
+        }) as Promise<R>,
+      );
+    },
+    describe: (results) => command.describe(results),
+    show: ({ results }) => command.show(results),
+  });
+}
