@@ -10,6 +10,7 @@ import { isNotFound } from './ceph/rbd.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
+import { RESCUE_MARK } from '../lib/operations/rescue.ts';
 import { ASIDE_META } from '../lib/operations/restore.ts';
 import type { HostDeps } from './host-deps.ts';
 import { holdPoint } from './test-hooks.ts';
@@ -72,13 +73,28 @@ export function createRestoreActivities(deps: HostDeps) {
     },
 
     /**
-     * Creates the replacement server. Idempotent: a server of that name in that
-     * project, made by an earlier attempt, is taken instead of making another.
+     * Creates the replacement server, marked with the rescue's workflow id
+     * (RESCUE_MARK). Idempotent: a server of that name in that project that
+     * carries this rescue's mark (an earlier attempt made it) is taken instead of
+     * making another. A same-name server without that mark is someone else's:
+     * it is never touched, and the rescue fails before it changes anything.
      */
-    async createRescueServer(input: { name: string; projectId: string; flavor: string; image: string; network: string; oldId: string }): Promise<{ id: string }> {
-      const existing = (await compute.listServers()).find((s) => s.name === input.name && s.projectId === input.projectId && s.id !== input.oldId);
-      if (existing) return { id: existing.id };
-      return compute.create({ name: input.name, projectId: input.projectId, flavor: input.flavor, image: input.image, network: input.network });
+    async createRescueServer(input: { name: string; projectId: string; flavor: string; image: string; network: string; oldId: string; mark: string }): Promise<{ id: string }> {
+      const sameName = (await compute.listServers()).filter((s) => s.name === input.name && s.projectId === input.projectId && s.id !== input.oldId);
+      for (const s of sameName) {
+        if ((await compute.show(s.id))?.properties?.[RESCUE_MARK] === input.mark) return { id: s.id };
+      }
+      if (sameName.length) {
+        throw ApplicationFailure.create({
+          type: 'RescueError',
+          nonRetryable: true,
+          message:
+            `a server named ${input.name} already exists in project ${input.projectId} (${sameName.map((s) => s.id).join(', ')}) and this rescue did not make it; ` +
+            'it was not touched and nothing was created. Rename or remove that server if it is not needed, then rescue again',
+        });
+      }
+      const { name, projectId, flavor, image, network } = input;
+      return compute.create({ name, projectId, flavor, image, network, properties: { [RESCUE_MARK]: input.mark } });
     },
 
     /** The servers of a project, from the compute service (for a mass restore). */

@@ -5,7 +5,7 @@
 import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { vmDiskImage } from '../lib/naming.ts';
-import { type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
+import { RESCUE_MARK, type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
 import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
@@ -27,13 +27,42 @@ export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueRe
   const network = input.network ?? Object.keys(recorded.networks)[0];
   if (!network) throw ApplicationFailure.nonRetryable(`no network was recorded with version ${input.versionUid}: pass --network`, 'RescueError');
 
+  const { flavor, image } = recorded;
+  const mark = workflowInfo().workflowId;
+  const plan = [
+    `create server ${recorded.name} in project ${recorded.projectId} (flavor ${flavor}, image ${image}, network ${network}), marked ${RESCUE_MARK}=<this rescue's workflow id>; ` +
+      'if a server of that name exists that this rescue did not make, stop there and leave it untouched',
+    `restore version ${input.versionUid} into the new server's disk: stop it, move its disk aside, restore, start it`,
+  ];
+  const addresses = Object.entries(recorded.networks).map(([net, ips]) => `${net}: ${ips.join(', ')}`);
+  const result = (newVmId: string | undefined): RescueResult => ({
+    oldVmId: input.vmId,
+    newVmId,
+    dryRun: input.dryRun,
+    plan,
+    name: recorded.name,
+    projectId: recorded.projectId,
+    flavor,
+    image,
+    network,
+    versionUid: input.versionUid,
+    notRestored: [
+      ...(addresses.length ? [`IP addresses (new ones were given; they were ${addresses.join('; ')})`] : []),
+      ...(recorded.securityGroups.length ? [`security groups: ${recorded.securityGroups.join(', ')}`] : []),
+      ...(recorded.volumes.length ? [`attached volumes: ${recorded.volumes.join(', ')}`] : []),
+      ...(Object.keys(recorded.networks).length > 1 ? [`networks other than ${network}`] : []),
+    ],
+  });
+  if (input.dryRun) return result(undefined);
+
   const { id: newVmId } = await act.createRescueServer({
     name: recorded.name,
     projectId: recorded.projectId,
-    flavor: recorded.flavor,
-    image: recorded.image,
+    flavor,
+    image,
     network,
     oldId: input.vmId,
+    mark,
   });
   await executeChild(restoreInstance, {
     workflowId: `${workflowInfo().workflowId}/restore`,
@@ -54,21 +83,5 @@ export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueRe
     ],
     typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: newVmId, host: input.host, project: recorded.projectId }),
   });
-  const addresses = Object.entries(recorded.networks).map(([net, ips]) => `${net}: ${ips.join(', ')}`);
-  return {
-    oldVmId: input.vmId,
-    newVmId,
-    name: recorded.name,
-    projectId: recorded.projectId,
-    flavor: recorded.flavor,
-    image: recorded.image,
-    network,
-    versionUid: input.versionUid,
-    notRestored: [
-      ...(addresses.length ? [`IP addresses (new ones were given; they were ${addresses.join('; ')})`] : []),
-      ...(recorded.securityGroups.length ? [`security groups: ${recorded.securityGroups.join(', ')}`] : []),
-      ...(recorded.volumes.length ? [`attached volumes: ${recorded.volumes.join(', ')}`] : []),
-      ...(Object.keys(recorded.networks).length > 1 ? [`networks other than ${network}`] : []),
-    ],
-  };
+  return result(newVmId);
 }

@@ -13,6 +13,8 @@ export type ServerState = {
   networks: Record<string, string[]>;
   securityGroups: string[];
   volumes: string[];
+  /** The server's metadata (Nova `metadata`, the CLI's `properties`); read by show() only. */
+  properties?: Record<string, string>;
 };
 
 export interface ComputeDriver {
@@ -23,6 +25,7 @@ export interface ComputeDriver {
   stop(serverId: string): Promise<void>;
   /** Idempotent: already ACTIVE is fine. */
   start(serverId: string): Promise<void>;
-  create(spec: { name: string; projectId: string; flavor: string; image: string; network: string }): Promise<{ id: string }>;
+  /** `properties` become the server's metadata (e.g. the mark of the rescue that made it). */
+  create(spec: { name: string; projectId: string; flavor: string; image: string; network: string; properties?: Record<string, string> }): Promise<{ id: string }>;
   listServers(): Promise<ServerState[]>;
 }

@@ -18,6 +18,10 @@ const ServerName = z
 
 const IMAGE_BOOTED_FROM_VOLUME = 'N/A (booted from volume)';
 
+/** Server metadata this driver sets: a plain key, and a value of safe characters (a workflow id); Nova caps both at 255. */
+const PropertyKey = z.string().regex(/^[a-z][a-z0-9_]{0,254}$/, 'a property key: lower-case letters, digits and "_"');
+const PropertyValue = z.string().min(1).max(255).regex(/^[A-Za-z0-9][A-Za-z0-9_.:/-]*$/, 'a property value: letters, digits, ".", "_", ":", "/" or "-"');
+
 export class OpenstackComputeDriver implements ComputeDriver {
   readonly kind = 'openstack' as const;
 
@@ -65,7 +69,7 @@ export class OpenstackComputeDriver implements ComputeDriver {
    * user needs a role in that project; an admin role elsewhere is not enough.
    * Application credentials are bound to one project and cannot be rescoped.
    */
-  async create(spec: { name: string; projectId: string; flavor: string; image: string; network: string }): Promise<{ id: string }> {
+  async create(spec: { name: string; projectId: string; flavor: string; image: string; network: string; properties?: Record<string, string> }): Promise<{ id: string }> {
     const args = [
       '--os-project-id',
       checked(OpenstackRef, spec.projectId, 'project id'),
@@ -77,6 +81,8 @@ export class OpenstackComputeDriver implements ComputeDriver {
       checked(OpenstackRef, spec.image, 'image'),
       '--nic',
       `net-id=${checked(OpenstackRef, spec.network, 'network')}`,
+      // `--property k=v` is sent as the server's `metadata` (python-novaclient ServerManager.create(meta=…)).
+      ...Object.entries(spec.properties ?? {}).flatMap(([k, v]) => ['--property', `${checked(PropertyKey, k, 'property key')}=${checked(PropertyValue, v, 'property value')}`]),
       '-f',
       'json',
       checked(ServerName, spec.name, 'server name'),
@@ -145,7 +151,15 @@ export function fromShow(raw: Record<string, unknown>): ServerState {
     networks: parseNetworks(raw.addresses),
     securityGroups: parseNamedList(raw.security_groups, 'name'),
     volumes: parseNamedList(raw.volumes_attached ?? raw['os-extended-volumes:volumes_attached'], 'id'),
+    properties: parseProperties(raw.properties),
   };
+}
+
+/** `properties` of `server show`: a dict (DictColumn, current CLI) or `k='v', k2='v2'` (older CLI). */
+export function parseProperties(value: unknown): Record<string, string> {
+  if (value && typeof value === 'object' && !Array.isArray(value)) return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  if (typeof value !== 'string') return {};
+  return Object.fromEntries([...value.matchAll(/([\w.-]+)='([^']*)'/g)].map((m) => [m[1]!, m[2]!]));
 }
 
 /** A `server list --long -f json` row as a ServerState (volumes filled in by the caller). */

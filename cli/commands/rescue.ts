@@ -7,6 +7,7 @@ import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { rescueInstance } from '../../workflows/rescue-instance.ts';
+import { askOnTerminal, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
@@ -18,6 +19,7 @@ interface RescueOptions {
   at?: string;
   network?: string;
   yes?: boolean;
+  dryRun?: boolean;
 }
 
 export function registerRescue(program: Command): void {
@@ -29,12 +31,22 @@ export function registerRescue(program: Command): void {
     .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
     .option('--network <net>', 'network for the new server (default: the first one recorded)')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('-n, --dry-run', 'check and print the plan, create and change nothing')
     .addHelpText(
       'after',
       `
 The new server gets the recorded name, project, flavor, image and network; it
-gets a new id and new addresses. Security groups, further networks and attached
-volumes are listed at the end for you to redo.`,
+gets a new id and new addresses, and the property vmbackup_rescue=<workflow id>.
+Security groups, further networks and attached volumes are listed at the end
+for you to redo. If a server of that name already exists in the project and
+this rescue did not create it, the rescue stops (exit 1) and leaves it alone.
+
+The plan is shown first; on a terminal you confirm by typing the VM id. Off a
+terminal, --yes is required (exit 2 otherwise, nothing started).
+
+Examples:
+  vmbackup rescue 3f1c… --dry-run
+  vmbackup rescue 3f1c… --at 2026-11-20 --yes`,
     )
     .action(async (vm: string, options: RescueOptions, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
@@ -50,31 +62,41 @@ async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): P
   const vmId = VmId.safeParse(vm);
   if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
   if (ctx.config.compute.driver !== 'openstack') throw new InvalidInputError('a rescue creates a server: set compute.driver: openstack');
-  if (!options.yes) throw new InvalidInputError('a rescue creates a server and restores a disk: pass --yes to go ahead');
+  const consent = consentOf(options, { command: 'rescue', action: 'creates a server and restores a disk into it' });
   const image = vmDiskImage(vmId.data);
   const { versions } = await fetchVersions(ctx, vmId.data, undefined);
   if (!versions.some((v) => v.name === image)) throw new UnknownVersionError(`VM ${vmId.data} has no backup on any backup host`);
   const version = chooseVersion(vmId.data, image, versions, options);
   const client = await ctx.temporal();
-  const workflowId = `rescue/${vmId.data}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`;
-  if (ctx.output === 'table') console.error(`rescuing VM ${vmId.data} from ${version.uid} (${formatDate(version.date)}): ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
-  const r = await client.workflow.execute<typeof rescueInstance>('rescueInstance', {
-    taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
-    workflowId,
-    args: [
-      {
-        vmId: vmId.data,
-        pool: ctx.config.workloads.vms.pool,
-        host: version.host,
-        versionUid: version.uid,
-        snapshotName: version.snapshotName,
-        network: options.network,
-        waitSeconds: ctx.config.compute.wait_seconds,
-      },
-    ],
-    typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: vmId.data, host: version.host }),
-  });
-  printResult(ctx, r);
+  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  const run = (dryRun: boolean) => {
+    const workflowId = `${dryRun ? 'rescue-plan' : 'rescue'}/${vmId.data}/${stamp}`;
+    if (!dryRun && ctx.output === 'table') console.error(`rescuing VM ${vmId.data} from ${version.uid} (${formatDate(version.date)}): ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+    return client.workflow.execute<typeof rescueInstance>('rescueInstance', {
+      taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
+      workflowId,
+      args: [
+        {
+          vmId: vmId.data,
+          pool: ctx.config.workloads.vms.pool,
+          host: version.host,
+          versionUid: version.uid,
+          snapshotName: version.snapshotName,
+          network: options.network,
+          waitSeconds: ctx.config.compute.wait_seconds,
+          dryRun,
+        },
+      ],
+      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host }),
+    });
+  };
+  if (consent.kind !== 'confirmed') {
+    // The plan comes from the host (a dry run of the same workflow): it checks the VM is gone and reads what was recorded.
+    const plan = await run(true);
+    if (consent.kind === 'dry-run') return printResult(ctx, plan);
+    await askOnTerminal({ plan: plan.plan, label: 'the VM id', expected: vmId.data });
+  }
+  printResult(ctx, await run(false));
 }
 
 function printResult(ctx: CliContext, r: RescueResult): void {
@@ -82,8 +104,14 @@ function printResult(ctx: CliContext, r: RescueResult): void {
     console.log(JSON.stringify(r, null, 2));
     return;
   }
+  if (r.dryRun) {
+    console.log(`Rescue of VM ${r.oldVmId} (${r.name}, project ${r.projectId}) from version ${r.versionUid} would:`);
+    r.plan.forEach((step, i) => console.log(`  ${i + 1}. ${step}`));
+    if (r.notRestored.length) console.log(`Not brought back (redo by hand):\n${r.notRestored.map((x) => `  - ${x}`).join('\n')}`);
+    return;
+  }
   const rows: Array<[string, string]> = [
-    ['new vm', r.newVmId],
+    ['new vm', r.newVmId ?? '-'],
     ['name / project', `${r.name} / ${r.projectId}`],
     ['flavor / image / network', `${r.flavor} / ${r.image} / ${r.network}`],
     ['disk restored from', r.versionUid],

@@ -1,6 +1,5 @@
 // `vmbackup restore VM`: rolls a VM's disk back to a backup version, in place,
 // as a restoreInstance workflow on the backup host that holds the version.
-import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
 import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
@@ -12,6 +11,7 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import type { restoreProject } from '../../workflows/restore-project.ts';
+import { askOnTerminal, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
@@ -44,8 +44,12 @@ export function registerRestore(program: Command): void {
       `
 Without --version or --at, the newest valid version is restored. The current
 disk is renamed to <image>.vmbackup-aside-<time> (never deleted) and kept for
-restore.keep_aside_days. If any step fails for good, the original disk is put
-back and the VM started again.
+restore.keep_aside_days. If any step fails for good, or the restore is
+cancelled, the original disk is put back and the VM started again.
+
+The plan is shown first (--dry-run shows only the plan); on a terminal you
+confirm by typing the VM id. Off a terminal, --yes is required: without it the
+command exits 2 and starts nothing.
 
 With --project, every VM of the project (from the compute service) goes back
 to its newest valid version at or before --at, --parallel at a time; one VM's
@@ -99,15 +103,6 @@ export function chooseVersion(vmId: string, image: string, all: HostVersion[], o
   return chosen;
 }
 
-async function confirm(label: string, expected: string, plan: string[]): Promise<void> {
-  console.error(`This will:\n${plan.map((s, i) => `  ${i + 1}. ${s}`).join('\n')}`);
-  if (!process.stdin.isTTY) throw new InvalidInputError('not a terminal: pass --yes to restore without a prompt');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  const answer = await rl.question(`Type ${label} (${expected}) to go ahead: `);
-  rl.close();
-  if (answer.trim() !== expected) throw new InvalidInputError('not confirmed; nothing was changed');
-}
-
 /** What a restore puts back: a VM's disk, a Cinder volume or a Glance image. */
 export interface RestoreTarget {
   workload: Workload;
@@ -124,6 +119,8 @@ export function workloadPool(ctx: CliContext, workload: Workload): string {
 
 export async function runRestore(ctx: CliContext, vm: string, options: RestoreOptions, target: RestoreTarget = { workload: 'vms' }): Promise<void> {
   const noun = target.workload === 'vms' ? 'VM' : target.workload === 'volumes' ? 'volume' : 'image';
+  // Off a terminal, neither --dry-run nor --yes is refused here, before anything is started.
+  const consent = consentOf(options, { command: target.workload === 'vms' ? 'restore' : `restore-${noun}`, action: `overwrites a ${noun}'s disk` });
   const vmId = VmId.safeParse(vm);
   if (!vmId.success) throw new InvalidInputError(`invalid ${noun} id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
   const image = workloadImage(target.workload, vmId.data);
@@ -158,8 +155,8 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
 
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
-  if (options.dryRun) return printResult(ctx, plan, undefined);
-  if (!options.yes) await confirm('the VM id', vmId.data, plan.plan);
+  if (consent.kind === 'dry-run') return printResult(ctx, plan, undefined);
+  if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId.data });
 
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
@@ -190,6 +187,7 @@ function printResult(ctx: CliContext, r: RestoreResult, url: string | undefined)
 }
 
 async function runProjectRestore(ctx: CliContext, project: string, options: RestoreOptions): Promise<void> {
+  consentOf(options, { command: 'restore --project', action: "overwrites every VM's disk in the project" });
   if (options.version !== undefined) throw new InvalidInputError('--version names one VM\'s version; with --project use --at');
   if (ctx.config.compute.driver !== 'openstack') {
     throw new InvalidInputError('a mass restore lists the project\'s VMs through the compute service: set compute.driver: openstack');
@@ -218,7 +216,7 @@ async function runProjectRestore(ctx: CliContext, project: string, options: Rest
   if (plan.planned.length === 0) throw new UnknownVersionError(`project ${project} has no VMs in the compute service`);
   if (options.dryRun || !options.yes) printProjectResult(ctx, plan);
   if (options.dryRun) return;
-  if (!options.yes) await confirm('the project name', project, [`restore ${plan.planned.filter((p) => p.versionUid).length} VMs of ${project}, ${concurrency} at a time, each as above`]);
+  if (!options.yes) await askOnTerminal({ label: 'the project name', expected: project, plan: [`restore ${plan.planned.filter((p) => p.versionUid).length} VMs of ${project}, ${concurrency} at a time, each as above`] });
   if (ctx.output === 'table') console.error(`restoring project ${project}: workflow restore/project/${project}/${stamp}\nhistory: ${workflowUrl(ctx.config.temporal, `restore/project/${project}/${stamp}`)}`);
   const result = await run(false);
   printProjectResult(ctx, result);

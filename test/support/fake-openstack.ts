@@ -32,6 +32,8 @@ export interface FakeServer {
   volumes: string[];
   /** Set while an os-stop / os-start waits out `powerDelayMs`. */
   taskState?: 'powering-off' | 'powering-on' | undefined;
+  /** Nova metadata: what `server create --property k=v` sends, and `server show` prints as `properties`. */
+  metadata?: Record<string, string> | undefined;
 }
 
 export interface FakeVolume {
@@ -268,6 +270,7 @@ export async function startFakeOpenstack(seed: FakeOpenstackSeed = {}): Promise<
           networks: {},
           securityGroups: ((spec.security_groups ?? [{ name: 'default' }]) as Array<{ name: string }>).map((g) => g.name),
           volumes: [],
+          metadata: (spec.metadata ?? {}) as Record<string, string>,
         };
         for (const n of nets) {
           const net = n.uuid ? networks.get(n.uuid) : undefined;
@@ -606,7 +609,7 @@ function serverBody(base: string, s: FakeServer): Json {
     status: s.status,
     tenant_id: s.projectId,
     user_id: USER.id,
-    metadata: {},
+    metadata: s.metadata ?? {},
     hostId: 'fakehostid',
     image: s.image ? { id: s.image, links: [{ rel: 'bookmark', href: `${base}/compute/images/${s.image}` }] } : '',
     flavor: { id: s.flavor, links: [{ rel: 'bookmark', href: `${base}/compute/flavors/${s.flavor}` }] },
