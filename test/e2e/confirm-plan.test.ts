@@ -58,7 +58,10 @@ before(async () => {
     { name: HOST, backy2_config: STORE_CFG, state_dir: join(DIR, 'state'), schedule: { purge: '04:00' } },
     { name: OTHER, backy2_config: STORE_CFG, state_dir: join(DIR, 'other-state') },
   ];
-  const ours = { ...base, hosts, inventory: { driver: 'local', file: INVENTORY }, project_assignments: { default: HOST, projects: { [P_MOVED]: OTHER } } };
+  // The stack's pool is shared with every test file, so a shrink of its inventory between runs means nothing here:
+  // remove-unhandled's shrink guard is off (remove-unhandled-guard.test.ts tests it on a pool of its own).
+  const inventory = { driver: 'local', file: INVENTORY, max_vanished_share: 1 };
+  const ours = { ...base, hosts, inventory, project_assignments: { default: HOST, projects: { [P_MOVED]: OTHER } } };
   writeFileSync(CONFIG, yaml.dump(ours));
   writeFileSync(CONFIG_NO_SCHEDULE, yaml.dump({ ...ours, hosts: hosts.map(({ schedule: _schedule, ...h }) => h) }));
   worker = await startWorker(HOST, CONFIG);
