@@ -78,7 +78,10 @@ export class OpenstackInventory implements InventoryDriver {
   /**
    * Volume id → project, one `volume list --project` per project: the 6.x CLI
    * prints no project column for volumes, and a `volume show` per volume would
-   * cost a CLI process per disk rather than per project.
+   * cost a CLI process per disk rather than per project. Both volume listings
+   * are complete without a flag: python-cinderclient 9 (`_list`) follows Cinder's
+   * `volumes_links` next page unless a limit is given. Keystone does not page
+   * `project list` (it cuts it at `list_limit` only where an operator set one).
    */
   private async volumeOwners(): Promise<Map<string, string>> {
     const projects = await this.parsed(ProjectRows, ['project', 'list', '-f', 'json']);
