@@ -74,7 +74,8 @@ export interface FinishedBackup {
 export function createBackupActivities(deps: HostDeps) {
   const steps = createBackupSteps(deps);
   return {
-    ...steps,
+    /** A dry run's look at the disk (with its size); a real backup inspects inside prepareBackup. */
+    inspectDisk: steps.inspectDisk,
     /**
      * Everything before the copy in one activity: inspectDisk, recordServerMetadata
      * (when asked), createSnapshot, computeHints. Each step is idempotent, so the

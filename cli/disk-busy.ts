@@ -2,10 +2,7 @@
 // interleave. Running operations are found through Temporal visibility (the
 // VmId and Operation search attributes every workflow carries).
 import type { Client } from '@temporalio/client';
-import { VmbackupError } from '../lib/errors.ts';
-
-/** Another operation on the same VM is running: it must finish first. */
-export class DiskBusyError extends VmbackupError {}
+import { DiskBusyError } from '../lib/errors.ts';
 
 /** Refuses while an operation of `operations` on the same VM runs: a backup and a restore never interleave. */
 export async function assertDiskIdle(client: Client, vmId: string, operations: string[]): Promise<void> {

@@ -9,4 +9,6 @@ export const EXIT = {
   notFound: 3,
   /** Temporal could not be reached. */
   unavailable: 4,
+  /** Another operation holds the disk; nothing was changed. Retry when it is done. */
+  busy: 5,
 } as const;

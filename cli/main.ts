@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ConfigError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPurge } from './commands/purge.ts';
@@ -69,7 +69,9 @@ function report(err: unknown): number {
       ? EXIT.notFound
       : cause instanceof ApplicationFailure && cause.type === 'InvalidInputError'
         ? EXIT.invalidInput
-        : EXIT.failed;
+        : cause instanceof ApplicationFailure && cause.type === 'DiskBusyError'
+          ? EXIT.busy
+          : EXIT.failed;
   }
   const message = err instanceof Error ? err.message : String(err);
   console.error(`error: ${message}`);
@@ -77,5 +79,6 @@ function report(err: unknown): number {
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.invalidInput;
   if (err instanceof UnknownVmError || err instanceof UnknownVersionError || err instanceof UnknownScheduleError) return EXIT.notFound;
   if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
+  if (err instanceof DiskBusyError) return EXIT.busy;
   return EXIT.failed;
 }

@@ -34,6 +34,9 @@ export class UnknownVersionError extends VmbackupError {}
 /** A Schedule that was asked for does not exist (or is another config's). */
 export class UnknownScheduleError extends VmbackupError {}
 
+/** Another operation holds the disk (its lock, or a running workflow on it): wait for it, or cancel it. */
+export class DiskBusyError extends VmbackupError {}
+
 /** A destructive run found a plan other than the one the operator confirmed, and removed nothing. */
 export class PlanChangedError extends VmbackupError {}
 
@@ -50,7 +53,7 @@ export class CommandError extends VmbackupError {
 }
 
 /** ApplicationFailure types that no retry can fix. */
-export const NON_RETRYABLE_TYPES = ['ConfigError', 'InvalidInputError', 'UnknownVmError', 'UnknownVersionError'] as const;
+export const NON_RETRYABLE_TYPES = ['ConfigError', 'InvalidInputError', 'UnknownVmError', 'UnknownVersionError', 'DiskBusyError'] as const;
 
 /**
  * The innermost cause of an error: a failed workflow's message is about the

@@ -18,6 +18,7 @@ import { createHostDeps } from '../activities/host-deps.ts';
 import { createInvalidVersionActivities } from '../activities/invalid-version-activities.ts';
 import { createInventoryActivities } from '../activities/inventory-activities.ts';
 import { createInventoryDriver } from '../activities/inventory/create.ts';
+import { createLockActivities } from '../activities/lock-activities.ts';
 import { createPurgeActivities } from '../activities/purge-activities.ts';
 import { createRestoreActivities } from '../activities/restore-activities.ts';
 import { createSnapshotActivities } from '../activities/snapshot-activities.ts';
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -1,16 +1,8 @@
 // backupInstance: one VM disk's incremental backup, the runbook's four steps.
 // The workflow only decides; every step runs as an activity on the backup host
 // whose backy2 store keeps the versions.
-import {
-  ActivityCancellationType,
-  defineQuery,
-  log,
-  patched,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
-import type { BackupActivities, BackupSnapshotInput, DiskRef, PreparedBackup } from '../activities/backup-activities.ts';
+import { ActivityCancellationType, defineQuery, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { BackupActivities, PreparedBackup } from '../activities/backup-activities.ts';
 import { backupSnapshotName, vmDiskImage } from '../lib/naming.ts';
 import {
   type BackupInstanceInput,
@@ -21,13 +13,12 @@ import {
   type StepProgress,
 } from '../lib/operations/backup.ts';
 import { Outcome } from '../lib/search-attributes.ts';
+import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';
 
 export const progressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
 
 const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
-/** Patch id: inspect, snapshot and diff in one activity, and the copy with the old snapshots' removal in another. */
-const FOLDED_STEPS = 'fold-backup-steps';
 
 /**
  * The host's activities. backupInstance runs on its host's own task queue
@@ -47,16 +38,7 @@ function hostActivities() {
     retry,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   });
-  return {
-    inspectDisk: short.inspectDisk,
-    createSnapshot: short.createSnapshot,
-    recordServerMetadata: short.recordServerMetadata,
-    computeHints: short.computeHints,
-    removeOwnSnapshots: short.removeOwnSnapshots,
-    backupSnapshot: copy.backupSnapshot,
-    prepareBackup: short.prepareBackup,
-    finishBackup: copy.finishBackup,
-  };
+  return { inspectDisk: short.inspectDisk, prepareBackup: short.prepareBackup, finishBackup: copy.finishBackup };
 }
 
 export async function backupInstance(raw: BackupInstanceInput): Promise<BackupResult> {
@@ -68,17 +50,18 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   const disk = { pool: input.pool, image: input.image ?? vmDiskImage(input.vmId) };
   const snapshot = backupSnapshotName(startedAt, input.host);
 
-  // Two activities per disk instead of six: a night of thousands of disks is
-  // bound by the host's cores, and every activity costs task round trips.
-  // Runs started before this change replay on the six-step path
-  // (test/unit/replay.test.ts replays both).
-  const folded = !input.dryRun && patched(FOLDED_STEPS);
+  // Two activities per disk (a dry run only inspects): a night of thousands of
+  // disks is bound by the host's cores, and every activity costs task round trips.
   let prepared: PreparedBackup | undefined;
-  if (folded) {
+  if (!input.dryRun) {
+    // One operation per disk: two backups (CLI and night, --again) never remove each
+    // other's snapshot, and a restore's half-written disk is never backed up.
+    progress = { step: 'lock', detail: `${disk.pool}/${disk.image}` };
+    await lockDisk(disk, 'backup', 'refuse');
     progress = { step: 'prepare', detail: `inspect, snapshot ${disk.pool}/${disk.image}@${snapshot}, diff` };
     prepared = await host.prepareBackup({ ...disk, vmId: input.vmId, host: input.host, snapshot, recordServer: input.workload === 'vms' });
   }
-  const state = prepared?.state ?? (await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: input.dryRun }));
+  const state = prepared?.state ?? (await host.inspectDisk({ ...disk, vmId: input.vmId, host: input.host, withSize: true }));
   const plan: BackupPlan = {
     image: disk.image,
     snapshot,
@@ -101,15 +84,13 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
     finishedAt: new Date().toISOString(),
     ...extra,
   });
-  if (input.dryRun) return result({});
+  if (!prepared) return result({}); // a dry run
   log.info('backup plan', { plan });
 
-  const { server, hints } = prepared ?? (await snapshotAndDiff(host, input, disk, snapshot, plan));
+  const { server, hints } = prepared;
   progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted; removing ${plan.snapshotsToRemove.join(', ') || 'no old snapshot'}` };
   const copyInput = { ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays, project: input.project };
-  const { made, removed } = folded
-    ? await host.finishBackup({ ...copyInput, snapshotsToRemove: plan.snapshotsToRemove })
-    : await copyWhileRemoving(host, disk, plan.snapshotsToRemove, copyInput);
+  const { made, removed } = await host.finishBackup({ ...copyInput, snapshotsToRemove: plan.snapshotsToRemove });
   plan.sizeBytes = made.stats?.sizeBytes;
   if (made.fullReason) {
     plan.kind = made.kind;
@@ -127,25 +108,4 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
     serverRecorded: server !== undefined,
     expiresAt: made.tags.find((t) => t.startsWith('expires_'))?.slice('expires_'.length),
   });
-}
-
-type HostSteps = ReturnType<typeof hostActivities>;
-
-/** The six-step path's snapshot and diff (runs started before FOLDED_STEPS). */
-async function snapshotAndDiff(host: HostSteps, input: BackupInstanceInput, disk: DiskRef, snapshot: string, plan: BackupPlan) {
-  // Added after the first release: runs already under way when a worker upgrades
-  // must replay without it (test/unit/replay.test.ts replays such histories).
-  const recordServer = input.workload === 'vms' && patched('record-server-metadata');
-  const [server] = await Promise.all([
-    recordServer ? host.recordServerMetadata({ ...disk, vmId: input.vmId, snapshot }) : Promise.resolve(undefined),
-    host.createSnapshot({ ...disk, snapshot }),
-  ]);
-  const hints = await host.computeHints({ ...disk, snapshot, fromSnapshot: plan.baseSnapshot });
-  return { server, hints };
-}
-
-/** The six-step path's copy: yesterday's snapshot goes while backy2 runs (the hints are on disk). */
-async function copyWhileRemoving(host: HostSteps, disk: DiskRef, snapshots: string[], copyInput: BackupSnapshotInput) {
-  const [{ removed }, made] = await Promise.all([host.removeOwnSnapshots({ ...disk, snapshots }), host.backupSnapshot(copyInput)]);
-  return { made, removed };
 }

@@ -11,3 +11,4 @@ export { removeInvalids } from './remove-invalids.ts';
 export { nightlyBackups } from './nightly-backups.ts';
 export { removeUnhandled } from './remove-unhandled.ts';
 export { listInventory } from './list-inventory.ts';
+export { diskLock } from './disk-lock.ts';

@@ -20,7 +20,7 @@ import type { FleetActivities } from '../activities/fleet-activities.ts';
 import type { StoreActivities } from '../activities/store-activities.ts';
 import { rootCause } from '../lib/errors.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
-import { type NightlyDisk, planNightly } from '../lib/fleet/plan.ts';
+import { type NightlyDisk, planNightly, type SkipCode } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
 import {
   type NightlyCarry,
@@ -87,11 +87,17 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
       summary.backedUp.push({ ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
     } catch (err) {
       const error = rootCause(err).message;
-      // A disk gone from Ceph and from the inventory was deleted since the night began: not a failure.
-      if (rootCause(err).type === 'UnknownVmError' && !(await host.stillListed({ workload: input.workload, id: disk.id }))) {
+      const skip = (code: SkipCode, reason: string) => {
         summary.counts.skipped += 1;
-        summary.skippedByCode.deleted = (summary.skippedByCode.deleted ?? 0) + 1;
-        summary.skipped.push({ ...disk, code: 'deleted', reason: 'deleted since the inventory was taken' });
+        summary.skippedByCode[code] = (summary.skippedByCode[code] ?? 0) + 1;
+        summary.skipped.push({ ...disk, code, reason });
+      };
+      if (rootCause(err).type === 'DiskBusyError') {
+        // Another operation (a restore, a manual backup) holds the disk: tomorrow's night takes it.
+        skip('busy', error);
+      } else if (rootCause(err).type === 'UnknownVmError' && !(await host.stillListed({ workload: input.workload, id: disk.id }))) {
+        // A disk gone from Ceph and from the inventory was deleted since the night began: not a failure.
+        skip('deleted', 'deleted since the inventory was taken');
       } else {
         log.warn(`backup of ${disk.id} failed`, { error });
         summary.counts.failed += 1;

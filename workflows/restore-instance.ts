@@ -9,6 +9,7 @@ import { ActivityCancellationType, CancellationScope, CancelledFailure, defineQu
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
+import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';
 
 export const restoreProgressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
@@ -84,6 +85,9 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     ...extra,
   });
   if (input.dryRun) return result({});
+  // One operation per disk: no backup snapshots the disk while it is rewritten.
+  progress = { step: 'lock', detail: `${disk.pool}/${disk.image}` };
+  await lockDisk(disk, 'restore', input.ifBusy, (holder) => (progress = { step: 'lock', detail: `waiting for ${holder}` }));
 
   // The undo of each step, by name, registered just before the step runs: a step
   // cut short by a cancel may have done its work all the same, and every undo is

@@ -67,6 +67,8 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
               versionUid: item.versionUid!,
               manageServer: true,
               waitSeconds: input.waitSeconds,
+              // A mass restore after a disaster outlasts tonight's backup of a VM: it waits for it.
+              ifBusy: 'wait',
             },
           ],
           typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: item.vmId, host: item.host!, project: input.project }),

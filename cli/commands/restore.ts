@@ -1,8 +1,9 @@
 // `vmbackup restore VM`: rolls a VM's disk back to a backup version, in place,
 // as a restoreInstance workflow on the backup host that holds the version.
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
 import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
+import { IfBusy } from '../../lib/operations/disk-lock.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
 import { diskOperationAttributes, Operation, Project as ProjectKey } from '../../lib/search-attributes.ts';
@@ -26,6 +27,7 @@ interface RestoreOptions {
   dryRun?: boolean;
   project?: string;
   parallel?: string;
+  ifBusy?: IfBusy;
 }
 
 export function registerRestore(program: Command): void {
@@ -39,6 +41,7 @@ export function registerRestore(program: Command): void {
     .option('--at <date>', 'the newest valid version made at or before this date (YYYY-mm-dd or an ISO time, UTC)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the plan, change nothing')
+    .addOption(new Option('--if-busy <what>', 'another operation (a backup) holds the disk: refuse (exit 5) or wait until it is done').choices(IfBusy.options).default('refuse'))
     .addHelpText(
       'after',
       `
@@ -132,7 +135,8 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   }
   const version = chooseVersion(vmId.data, image, versions, options);
   const client = await ctx.temporal();
-  if (!options.dryRun) await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
+  // A quick, friendly refusal; the workflow's disk lock is what guarantees it.
+  if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
 
   const input: RestoreInstanceInput = {
     vmId: target.workload === 'vms' ? vmId.data : (target.serverId ?? vmId.data),
@@ -143,6 +147,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
     manageServer: ctx.config.compute.driver !== 'none' && (target.workload === 'vms' || target.serverId !== undefined),
     glanceSnapshot: Boolean(target.glanceSnapshot),
     waitSeconds: ctx.config.compute.wait_seconds,
+    ifBusy: options.ifBusy ?? 'refuse',
     dryRun: true,
   };
   const start = (dryRun: boolean) =>

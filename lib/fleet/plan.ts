@@ -28,6 +28,7 @@ export type SkipCode =
   | 'other-host'
   | 'excluded'
   | 'restore-running'
+  | 'busy'
   | 'deleted';
 
 export interface NightlyDisk {

@@ -2,6 +2,7 @@
 // one VM disk to a backup version).
 import { z } from 'zod';
 import { HostName, ImageName, PoolName, VersionUid, VmId } from '../naming.ts';
+import { IfBusy } from './disk-lock.ts';
 
 export const RestoreInstanceInput = z.strictObject({
   vmId: VmId,
@@ -19,11 +20,13 @@ export const RestoreInstanceInput = z.strictObject({
   versionOf: ImageName.optional(),
   /** A Glance image: recreate and protect the snapshot `snap` Glance reads. */
   glanceSnapshot: z.boolean().default(false),
+  /** Another operation holds the disk (a backup, say): fail at once, or wait until it is done. */
+  ifBusy: IfBusy.default('refuse'),
   dryRun: z.boolean().default(false),
 });
 export type RestoreInstanceInput = z.input<typeof RestoreInstanceInput>;
 
-export const RestoreStep = z.enum(['check', 'stop', 'watchers', 'move-aside', 'restore', 'start', 'done', 'compensate']);
+export const RestoreStep = z.enum(['check', 'lock', 'stop', 'watchers', 'move-aside', 'restore', 'start', 'done', 'compensate']);
 
 export const RestoreResult = z.object({
   vmId: z.string(),
