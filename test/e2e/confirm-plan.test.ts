@@ -240,6 +240,31 @@ test('remove-invalids and snapshots purge carry out exactly the shown plan; a ve
   assert.deepEqual(await snapshotNames(sourceImage), [SNAP], 'exactly the two stray snapshots went');
 });
 
+/**
+ * The CLI on a real terminal (a pty from util-linux `script`), answering `answer`
+ * to its question: what an operator at a shell sees.
+ */
+async function onTerminal(answer: string, ...args: string[]): Promise<CliRun> {
+  const command = [process.execPath, '--import', 'tsx', 'cli/main.ts', '--config', CONFIG, ...args].map((a) => `'${a}'`).join(' ');
+  const r = await execa('script', ['-qec', command, '/dev/null'], { cwd: ROOT, input: `${answer}\n`, reject: false });
+  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+test('on a terminal, without --yes, the plan is shown and asked about: any answer but yes changes nothing, yes carries it out', { timeout: 300_000 }, async () => {
+  await rbd('snap', 'create', `${POOL}/${sourceImage}@${stray(3)}`);
+  const no = await onTerminal('no', 'snapshots', 'purge', '--host', HOST);
+  assert.equal(no.exitCode, 2, no.stdout);
+  assert.match(no.stdout, new RegExp(`${sourceImage}\\s+${stray(3)}\\s+would remove`));
+  assert.match(no.stdout, new RegExp(`This will:\\s+1\\. remove 1 dangling snapshots on ${HOST} \\(plan ${HOST}:[0-9a-f]{10}\\)[\\s\\S]*Type yes \\(yes\\) to go ahead: `));
+  assert.match(no.stdout, /not confirmed; nothing was changed/);
+  assert.ok((await snapshotNames(sourceImage)).includes(stray(3)), 'a refusal removes nothing');
+
+  const yes = await onTerminal('yes', 'snapshots', 'purge', '--host', HOST);
+  assert.equal(yes.exitCode, 0, yes.stdout);
+  assert.match(yes.stdout, new RegExp(`${sourceImage}\\s+${stray(3)}\\s+removed`));
+  assert.ok(!(await snapshotNames(sourceImage)).includes(stray(3)), 'confirmed on the terminal, it went');
+});
+
 test("remove-unhandled keeps a moved project's last valid version until the operator names the disk with --include-last", { timeout: 300_000 }, async () => {
   const m1 = await backupOn(MOVED, 38, [FAR, `project_${P_MOVED}`]);
   const m2 = await backupOn(MOVED, 39, [FAR, `project_${P_MOVED}`]);
