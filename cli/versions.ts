@@ -16,8 +16,8 @@ export interface FetchedVersions {
   unreachable: Array<{ host: string; error: string }>;
 }
 
-/** Versions named `name` (all versions when undefined), newest first. */
-export async function fetchVersions(ctx: CliContext, vmId: string, name: string | undefined): Promise<FetchedVersions> {
+/** Versions named `name` (all versions when undefined; only `uid` when given), newest first. */
+export async function fetchVersions(ctx: CliContext, vmId: string, name: string | undefined, uid?: string): Promise<FetchedVersions> {
   const client = await ctx.temporal();
   const hosts = ctx.config.hosts.map((h) => h.name);
   const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
@@ -27,7 +27,7 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
   const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
     taskQueue: ctx.config.temporal.task_queue,
     workflowId: `ls/${vmId}/${randomUUID()}`,
-    args: [{ name, hosts: hosts.filter((h) => live.has(h)) }],
+    args: [{ name, uid, hosts: hosts.filter((h) => live.has(h)) }],
     typedSearchAttributes: [
       { key: Operation, value: 'list' },
       { key: VmIdKey, value: vmId },

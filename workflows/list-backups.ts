@@ -7,7 +7,10 @@ import type { createVersionActivities } from '../activities/version-activities.t
 import { hostTaskQueue } from '../lib/task-queues.ts';
 
 export interface ListBackupsInput {
+  /** One disk's versions (an RBD image name); every version when omitted. */
   name?: string | undefined;
+  /** The one version with this uid. */
+  uid?: string | undefined;
   hosts: string[];
 }
 
@@ -23,7 +26,7 @@ export async function listBackups(input: ListBackupsInput): Promise<HostVersions
         retry: { maximumAttempts: 3 },
       });
       try {
-        return { host, versions: await listVersions({ name: input.name }) };
+        return { host, versions: await listVersions({ name: input.name, uid: input.uid }) };
       } catch (err) {
         const cause = err instanceof ActivityFailure ? (err.cause?.message ?? err.message) : String(err);
         return { host, versions: [], error: cause };

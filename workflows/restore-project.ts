@@ -4,6 +4,7 @@
 // restore compensates) never stops the others; the result sums them up.
 import { executeChild, log, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
+import type { VersionActivities } from '../activities/version-activities.ts';
 import { rootCause } from '../lib/errors.ts';
 import { vmDiskImage } from '../lib/naming.ts';
 import {
@@ -13,9 +14,8 @@ import {
   RestoreProjectInput as InputSchema,
   type RestoreProjectResult,
 } from '../lib/operations/restore-project.ts';
-import { diskOperationAttributes, Operation } from '../lib/search-attributes.ts';
+import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
-import { listBackups } from './list-backups.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
 
@@ -28,12 +28,21 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
     retry: { maximumAttempts: 5 },
   });
   const servers = await listProjectServers({ project: input.project });
-  const perHost = await executeChild(listBackups, {
-    workflowId: `${workflowInfo().workflowId}/versions`,
-    args: [{ hosts: input.hosts }],
-    typedSearchAttributes: [{ key: Operation, value: 'list' }],
-  });
-  const versions = perHost.flatMap((h) => h.versions.map((v) => ({ ...v, host: h.host })));
+  // Each host picks from its own store: one version per VM comes back, however many the stores hold.
+  const names = servers.map((s) => vmDiskImage(s.id));
+  const silent: string[] = [];
+  const perHost = await Promise.all(
+    input.hosts.map(async (host) => {
+      const { pickVersions } = proxyActivities<VersionActivities>({ taskQueue: hostTaskQueue(base, host), scheduleToCloseTimeout: '5m', retry: { maximumAttempts: 3 } });
+      try {
+        return (await pickVersions({ names, at: input.at })).map((v) => ({ ...v, host }));
+      } catch (err) {
+        silent.push(`${host} (${rootCause(err).message})`);
+        return [];
+      }
+    }),
+  );
+  const versions = perHost.flat();
 
   const planned: ProjectRestoreItem[] = servers.map((server) => {
     const chosen = pickVersion(
@@ -44,7 +53,8 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
   });
   const result: RestoreProjectResult = { project: input.project, dryRun: input.dryRun, planned, restored: [], failed: [] };
   for (const item of planned.filter((p) => !p.versionUid)) {
-    result.failed.push({ ...item, error: input.at ? `no valid backup at or before ${input.at}` : 'no valid backup' });
+    const where = silent.length ? ` on the hosts that answered (not: ${silent.join(', ')})` : '';
+    result.failed.push({ ...item, error: `${input.at ? `no valid backup at or before ${input.at}` : 'no valid backup'}${where}` });
   }
   if (input.dryRun) return result;
 

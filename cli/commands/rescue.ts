@@ -12,7 +12,7 @@ import { CliContext, type GlobalOptions } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
-import { chooseVersion } from './restore.ts';
+import { chooseVersion, withAskedVersion } from './restore.ts';
 
 interface RescueOptions {
   version?: string;
@@ -64,9 +64,9 @@ async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): P
   if (ctx.config.compute.driver !== 'openstack') throw new InvalidInputError('a rescue creates a server: set compute.driver: openstack');
   const consent = consentOf(options, { command: 'rescue', action: 'creates a server and restores a disk into it' });
   const image = vmDiskImage(vmId.data);
-  const { versions } = await fetchVersions(ctx, vmId.data, undefined);
+  const { versions } = await fetchVersions(ctx, vmId.data, image);
   if (!versions.some((v) => v.name === image)) throw new UnknownVersionError(`VM ${vmId.data} has no backup on any backup host`);
-  const version = chooseVersion(vmId.data, image, versions, options);
+  const version = chooseVersion(vmId.data, image, await withAskedVersion(ctx, vmId.data, versions, options), options);
   const client = await ctx.temporal();
   const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
   const run = (dryRun: boolean) => {

@@ -83,6 +83,13 @@ function parseAt(at: string): Date {
   return d;
 }
 
+/** A `--version` that is not among the disk's own versions is looked up by uid, so the error can say whose it is. */
+export async function withAskedVersion(ctx: CliContext, vmId: string, own: HostVersion[], options: RestoreOptions): Promise<HostVersion[]> {
+  const uid = VersionUid.safeParse(options.version);
+  if (!uid.success || own.some((v) => v.uid === uid.data)) return own;
+  return [...own, ...(await fetchVersions(ctx, vmId, undefined, uid.data)).versions];
+}
+
 export function chooseVersion(vmId: string, image: string, all: HostVersion[], options: RestoreOptions): HostVersion {
   if (options.version !== undefined && options.at !== undefined) throw new InvalidInputError('give --version or --at, not both');
   const own = all.filter((v) => v.name === image);
@@ -128,12 +135,13 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   if (!vmId.success) throw new InvalidInputError(`invalid ${noun} id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
   const image = workloadImage(target.workload, vmId.data);
   const pool = workloadPool(ctx, target.workload);
-  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, undefined);
+  // This disk's versions only: a whole store would not fit in a workflow result.
+  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, image);
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
   if (!versions.some((v) => v.name === image) && options.version === undefined) {
     throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId.data} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
   }
-  const version = chooseVersion(vmId.data, image, versions, options);
+  const version = chooseVersion(vmId.data, image, await withAskedVersion(ctx, vmId.data, versions, options), options);
   const client = await ctx.temporal();
   // A quick, friendly refusal; the workflow's disk lock is what guarantees it.
   if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
