@@ -40,8 +40,14 @@ for (const vm of VMS) {
   await vmbackup('ls', vm);
 }
 
+say('what a purge would remove now (a dry run: it prints the plan and the line that carries it out, --yes --plan)');
+await vmbackup('purge', '--dry-run');
+
 say('the Schedules that start the nightly job and the purge (times from config/local.yaml)');
-await vmbackup('schedule', 'apply');
+// Removing a Schedule an earlier config named needs the plan confirmed: the demo confirms what its dry run shows.
+const { stdout } = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '-o', 'json', 'schedule', 'apply', '--dry-run']);
+const { plan } = JSON.parse(stdout) as { plan?: string };
+await vmbackup('schedule', 'apply', ...(plan ? ['--yes', '--plan', plan] : []));
 await vmbackup('schedule', 'list');
 
 say('where to look next');
