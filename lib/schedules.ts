@@ -23,6 +23,11 @@ export interface DesiredSchedule {
   workflowId: string;
   args: [NightlyInput] | [Omit<PurgeExpiredInput, 'asOf'>];
   searchAttributes: SearchAttributePair[];
+  /**
+   * A run still going after this long is timed out by Temporal. Overlap is skip,
+   * so without it a night stuck on a dead host would make every later one skip.
+   */
+  runLimit: string;
   /** Everything above that a change of config could change; kept in the action's memo to tell "unchanged". */
   fingerprint: string;
 }
@@ -43,7 +48,15 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
       const time = host.schedule[kind];
       if (!time) continue;
       const [hour, minute] = time.split(':').map(Number) as [number, number];
-      const common = { scheduleId: scheduleId(config, host.name, kind), host: host.name, kind, hour, minute, timeZone: host.schedule.time_zone };
+      const common = {
+        scheduleId: scheduleId(config, host.name, kind),
+        host: host.name,
+        kind,
+        hour,
+        minute,
+        timeZone: host.schedule.time_zone,
+        runLimit: `${config.schedules.run_limit_hours}h`,
+      };
       const item: Omit<DesiredSchedule, 'fingerprint'> =
         kind === 'purge'
           ? {

@@ -5,6 +5,7 @@
 // It continues as new every `childrenPerRun` children, so a fleet of
 // thousands never makes one giant history.
 import {
+  ActivityFailure,
   continueAsNew,
   defineQuery,
   executeChild,
@@ -12,6 +13,7 @@ import {
   ParentClosePolicy,
   proxyActivities,
   setHandler,
+  TimeoutFailure,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
@@ -53,8 +55,25 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
   });
   // Waiting for a purge can take as long as the purge; its heartbeat says it is alive.
   const waiter = proxyActivities<StoreActivities>({ taskQueue: hostQueue, startToCloseTimeout: '12h', heartbeatTimeout: '1m' });
+  // The night's first step on the host: no worker takes it in time, the host is down.
+  const { fleetPolicy } = proxyActivities<FleetActivities>({
+    taskQueue: hostQueue,
+    scheduleToStartTimeout: input.hostAnswerSeconds * 1000,
+    startToCloseTimeout: '5m',
+    retry: { maximumAttempts: 5 },
+  });
 
-  const carry = (input.carry as NightlyCarry | undefined) ?? (await startNight(input.host, input.workload, input.dryRun, host, waiter));
+  let carry = input.carry as NightlyCarry | undefined;
+  if (!carry) {
+    try {
+      await fleetPolicy({ workload: input.workload });
+    } catch (err) {
+      if (!isScheduleToStartTimeout(err)) throw err;
+      const reason = `host unreachable: no worker of ${input.host} took the night's first step within ${input.hostAnswerSeconds} s (queue ${hostQueue})`;
+      return finish(unreachableSummary(input.host, input.workload, input.dryRun, reason));
+    }
+    carry = await startNight(input.host, input.workload, input.dryRun, host, waiter);
+  }
   const { summary, queue } = carry;
   const running = new Set<string>();
   const progress = (): NightlyProgress => ({
@@ -160,11 +179,38 @@ async function startNight(
   return { queue: plan.backup, summary, liveForDays: policy.liveForDays, pool: policy.pool, concurrency: policy.concurrency };
 }
 
+function isScheduleToStartTimeout(err: unknown): boolean {
+  return err instanceof ActivityFailure && err.cause instanceof TimeoutFailure && err.cause.timeoutType === 'SCHEDULE_TO_START';
+}
+
+/** A night whose host never answered: nothing planned, nothing done, and the reason. */
+function unreachableSummary(host: string, workload: Workload, dryRun: boolean, reason: string): NightlySummary {
+  log.warn(reason);
+  const now = new Date().toISOString();
+  return {
+    host,
+    workload,
+    dryRun,
+    unreachable: reason,
+    inventory: { driver: 'none', disks: 0, takenAt: now },
+    counts: { planned: 0, full: 0, incremental: 0, skipped: 0, failed: 0 },
+    skippedByCode: {},
+    bytesRead: 0,
+    bytesWritten: 0,
+    startedAt: workflowInfo().startTime.toISOString(),
+    runs: 1,
+    waitedFor: [],
+    backedUp: [],
+    skipped: [],
+    failed: [],
+  };
+}
+
 function finish(summary: NightlySummary): NightlySummary {
   const finishedAt = new Date();
   summary.finishedAt = finishedAt.toISOString();
   summary.durationSeconds = Math.round((finishedAt.getTime() - Date.parse(summary.startedAt)) / 1000);
   upsertMemo({ summary: summaryMemo(summary) });
-  upsertSearchAttributes([{ key: Outcome, value: summary.counts.failed > 0 ? 'partial' : 'ok' }]);
+  upsertSearchAttributes([{ key: Outcome, value: summary.unreachable ? 'unreachable' : summary.counts.failed > 0 ? 'partial' : 'ok' }]);
   return summary;
 }

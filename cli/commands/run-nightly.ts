@@ -28,7 +28,7 @@ export function registerRunNightly(program: Command): void {
     .description('run the nightly backup job now: every disk assigned to the host(s), skipped ones with the reason')
     .option('--host <name>', 'only this backup host (default: every host)')
     .addOption(new Option('--workload <kind>', 'VM disks, Cinder volumes or Glance images').choices(['vms', 'volumes', 'images']).default('vms'))
-    .option('-w, --wait', 'wait for the summary, showing progress; exit 1 if any disk failed')
+    .option('-w, --wait', 'wait for the summary, showing progress; exit 1 if any disk failed or a host was unreachable')
     .option('-n, --dry-run', 'take the inventory and show the decisions, back up nothing')
     .option('--children-per-run <n>', 'backups per workflow run before it continues as new (default 200)')
     .addHelpText(
@@ -80,7 +80,7 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
   const summaries = await followNights(handles, ctx.output === 'table');
   if (ctx.output === 'json') console.log(JSON.stringify(summaries.map(({ workflowId, summary }) => ({ workflowId, ...summary })), null, 2));
   else console.log(summaries.map(({ workflowId, summary }) => renderNightlySummary(summary, workflowId)).join('\n\n'));
-  return summaries.some(({ summary }) => summary.counts.failed > 0) ? EXIT.failed : EXIT.ok;
+  return summaries.some(({ summary }) => summary.counts.failed > 0 || summary.unreachable) ? EXIT.failed : EXIT.ok;
 }
 
 /** Waits for every night, with one progress line over all of them. */

@@ -134,6 +134,7 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
       taskQueue: ctx.config.temporal.task_queue,
       args: want.args,
       typedSearchAttributes: want.searchAttributes,
+      workflowExecutionTimeout: want.runLimit,
       memo: { [FINGERPRINT]: want.fingerprint },
     },
     policies: {

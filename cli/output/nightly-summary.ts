@@ -15,6 +15,7 @@ export function renderNightlySummary(s: NightlySummary, workflowId: string): str
     ['read / written', `${formatBytes(s.bytesRead)} / ${formatBytes(s.bytesWritten)}`],
     ['took', s.durationSeconds === undefined ? 'running' : `${formatDuration(s.durationSeconds * 1000)} in ${s.runs} run(s)`],
   ];
+  if (s.unreachable) head.unshift(['HOST UNREACHABLE', s.unreachable]);
   if (s.waitedFor.length) head.push(['waited for', s.waitedFor.join(', ')]);
   const parts = [renderTable(head, [{ header: 'NIGHT', value: (r) => r[0] }, { header: workflowId, value: (r) => r[1] }])];
   if (s.failed.length) {

@@ -141,7 +141,16 @@ export const PurgeSchema = z.strictObject({
 
 export const SchedulePolicySchema = z.strictObject({
   catchup_window_minutes: z.int().min(1).default(360).describe('a run missed while Temporal was down still starts if this late'),
-  pause_on_failure: z.boolean().default(true).describe('pause a Schedule whose run failed, until an operator unpauses it'),
+  pause_on_failure: z
+    .boolean()
+    .default(false)
+    .describe('pause a Schedule whose run failed or timed out, until an operator unpauses it (off: one bad night never stops the next ones)'),
+  run_limit_hours: z
+    .int()
+    .min(1)
+    .max(168)
+    .default(20)
+    .describe('a scheduled run still going after this many hours is timed out, so the next one starts (overlap is skip)'),
 });
 
 export const WorkloadSchema = z.strictObject({

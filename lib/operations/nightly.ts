@@ -15,6 +15,12 @@ export const NightlyInput = z.strictObject({
    * eight events; 200 keeps a run's history near 2,000 events whatever the fleet size.
    */
   childrenPerRun: z.int().min(1).max(2000).default(200),
+  /**
+   * Seconds the night's first step may wait for a worker of the host before the
+   * night ends as "host unreachable" (an hour: the host's slots may be busy with
+   * another workload's copies; tests make it short).
+   */
+  hostAnswerSeconds: z.int().min(1).max(86_400).default(3600),
   /** Set by the workflow itself when it continues as new; never by a caller. */
   carry: z.unknown().optional(),
 });
@@ -37,6 +43,8 @@ export interface NightlySummary {
   host: string;
   workload: Workload;
   dryRun: boolean;
+  /** Set when the host never answered: why, and that nothing was planned or done. */
+  unreachable?: string | undefined;
   inventory: { driver: string; disks: number; takenAt: string };
   counts: { planned: number; full: number; incremental: number; skipped: number; failed: number };
   skippedByCode: Partial<Record<SkipCode, number>>;

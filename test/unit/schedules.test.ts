@@ -29,6 +29,18 @@ test('one Schedule per configured time, none for a host without times', () => {
   assert.deepEqual(all[2]!.args[0], { host: 'backup1', minAgeDays: 3, liveForDays: { vms: 8, images: 7 }, dryRun: false });
 });
 
+test('every scheduled run is bounded, so a night stuck on a dead host never makes the next ones skip', () => {
+  assert.deepEqual(
+    desiredSchedules(config({ vms: '05:00', purge: '03:15' })).map((s) => s.runLimit),
+    ['20h', '20h'],
+  );
+  assert.deepEqual(
+    desiredSchedules(config({ vms: '05:00' }, { schedules: { run_limit_hours: 6 } })).map((s) => s.runLimit),
+    ['6h'],
+  );
+  assert.equal(config({}).schedules.pause_on_failure, false, 'one failed night does not pause the next ones');
+});
+
 test('the fingerprint changes when the time or a purge setting does, and only then', () => {
   const fp = (s: Record<string, string>, extra?: Record<string, unknown>) => desiredSchedules(config(s, extra)).map((d) => d.fingerprint);
   assert.deepEqual(fp({ vms: '05:00' }), fp({ vms: '05:00' }));
