@@ -6,6 +6,7 @@ import type { PurgePlan, StoreCleanup } from '../lib/operations/purge.ts';
 import { decidePurge, type KeepReason, type PurgePolicy, summarizeKept } from '../lib/purge-policy.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
+import { holdPoint } from './test-hooks.ts';
 
 /** Removals one run plans at most; a longer backlog is worked off over the next nights. */
 export const MAX_REMOVALS_PER_RUN = 5000;
@@ -38,6 +39,7 @@ export function createPurgeActivities(deps: HostDeps) {
     async removeVersions(input: { uids: string[]; lastValidMayGo?: string[] }): Promise<RemoveVersionsResult> {
       const result: RemoveVersionsResult = { removed: [], skipped: [] };
       const mayGo = new Set(input.lastValidMayGo ?? []);
+      await holdPoint('purge.before-remove', deps.host.name);
       let now = await current();
       const validLeft = new Map<string, number>();
       for (const v of now.values()) if (v.valid) validLeft.set(v.name, (validLeft.get(v.name) ?? 0) + 1);

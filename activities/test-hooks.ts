@@ -9,7 +9,7 @@
 // reaches an armed point writes `<dir>/<point>.held` (the key and its pid) and
 // waits, heartbeating, until `<dir>/<point>.release` exists. Each arm holds once:
 // the activity removes the arm file as it parks. Keys: the image name, or the
-// VM id at restore.after-stop and restore.before-start. See test/support/hold-points.ts.
+// VM id at restore.after-stop and restore.before-start, the host at purge.before-remove. See test/support/hold-points.ts.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ export const HOLD_POINTS = [
   'restore.before-restore',
   'restore.after-restore',
   'restore.before-start',
+  'purge.before-remove',
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 

@@ -23,6 +23,7 @@ import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { type CliRun, vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
+import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
 import { connectClient } from '../support/temporal.ts';
 
 const HOST = `confirm-${process.pid}`;
@@ -41,6 +42,7 @@ const source = uniqueVmId('confirm-src'); // the disk every version is read from
 const MOVED = `${source}_disk`;
 let sourceImage = '';
 let worker: WorkerProcess;
+let holds: HoldPoints;
 
 const night = (n: number) => new Date(Date.UTC(2001, 0, n)).toISOString().slice(0, 10);
 const expiresAfter = (n: number) => `expires_${night(n + 8)}`;
@@ -64,6 +66,7 @@ before(async () => {
   const ours = { ...base, hosts, inventory, project_assignments: { default: HOST, projects: { [P_MOVED]: OTHER } } };
   writeFileSync(CONFIG, yaml.dump(ours));
   writeFileSync(CONFIG_NO_SCHEDULE, yaml.dump({ ...ours, hosts: hosts.map(({ schedule: _schedule, ...h }) => h) }));
+  holds = useHoldPoints();
   worker = await startWorker(HOST, CONFIG);
   sourceImage = await createDisk(source, 4 * MiB);
   await rbd('snap', 'create', `${POOL}/${sourceImage}@${SNAP}`);
@@ -71,6 +74,7 @@ before(async () => {
 
 after(async () => {
   await worker?.stop();
+  holds?.dispose();
   // A Schedule left by a failed run would fire at 04:00 for a host that no longer exists.
   const client = await connectClient();
   await client.schedule.getHandle(`${config.temporal.task_queue}/${HOST}/purge`).delete().catch(() => undefined);
@@ -164,6 +168,27 @@ test('purge --yes removes exactly the plan the dry run showed; when a version ex
   const removed = sorted((JSON.parse(run.stdout) as { results: Array<{ removed: Array<{ uid: string }> }> }).results[0]!.removed.map((v) => v.uid));
   assert.deepEqual(removed, sorted([...planned, z1]));
   assert.deepEqual(await storeUids(), before.filter((u) => !removed.includes(u)), 'exactly the confirmed plan went');
+});
+
+test("a version that became its disk's last valid one after the plan stays: the removal checks again, version by version", { timeout: 300_000 }, async () => {
+  const q = `${uniqueVmId('confirm-q')}_disk`;
+  const q1 = await backupOn(q, 1, [expiresAfter(1)]);
+  const q2 = await backupOn(q, 40, [FAR]);
+  const dry = await cli('-o', 'json', 'purge', '--host', HOST, '--as-of', AS_OF, '--dry-run');
+  const shown = JSON.parse(dry.stdout) as { plan: string; results: Array<{ removed: Array<{ uid: string }>; kept: { byReason: Record<string, number> } }> };
+  assert.deepEqual(shown.results[0]!.removed.map((v) => v.uid), [q1]);
+  // The confirmed purge plans the same, then parks before its first removal; meanwhile a scrub finds the newest version bad.
+  holds.arm('purge.before-remove', HOST);
+  const running = cli('-o', 'json', 'purge', '--host', HOST, '--as-of', AS_OF, '--yes', '--plan', shown.plan);
+  await holds.held('purge.before-remove');
+  await markInvalid(q2);
+  holds.release('purge.before-remove');
+  const r = await running;
+  assert.equal(r.exitCode, 0, r.stderr);
+  const result = (JSON.parse(r.stdout) as { results: Array<{ removed: unknown[]; kept: { byReason: Record<string, number> } }> }).results[0]!;
+  assert.deepEqual(result.removed, [], 'nothing went');
+  assert.equal(result.kept.byReason['newest-valid'], shown.results[0]!.kept.byReason['newest-valid']! + 1, "q's older version is kept, as its disk's last valid one");
+  assert.ok((await storeUids()).includes(q1), "the disk's last valid version is still in the store");
 });
 
 test('purge refuses an --as-of later than now (exit 2, nothing removed) except as a dry run; the workflow refuses it too', { timeout: 300_000 }, async () => {
