@@ -1,28 +1,26 @@
-// Replays recorded histories of real runs against today's workflow code. A
-// change to workflow logic that would make a running workflow take another
-// path fails here: guard it with patched()/deprecatePatch() and record a new
-// history (`temporal workflow show -w ID -o json > test/fixtures/histories/NAME.json`).
+// Replays a recorded history of every workflow type against today's workflow
+// code. A change to workflow logic that would make a running workflow take
+// another path fails here: guard it with patched()/deprecatePatch(), or, before
+// a release, re-record (`npm run record-histories` after the e2e tests).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { HISTORIES_DIR, type RecordedHistory, REPLAYED_TYPES } from '../support/recorded-histories.ts';
 
-const dir = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../workflows/index.ts', import.meta.url));
-
-/** Workflows whose history depends on their own id (child ids derive from it) replay under the id they ran with. */
-const RECORDED_IDS: Record<string, string> = { 'nightly-backups.json': 'nightly/backup1/vms-2026-11-25T23:33:14' };
 
 before(() => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
 });
 
-test('recorded histories (backupInstance full, incremental, with the record-server-metadata patch and with the fold-backup-steps patch; a nightlyBackups night) replay on the current workflow code', async () => {
-  const files = readdirSync(dir).filter((f) => f.endsWith('.json'));
-  assert.ok(files.length >= 2, 'fixtures are present');
-  const histories = files.map((file) => ({ workflowId: RECORDED_IDS[file] ?? file, history: historyFromJSON(JSON.parse(readFileSync(`${dir}${file}`, 'utf8'))) }));
+test(`a recorded history of each workflow type (${REPLAYED_TYPES.join(', ')}) replays on the current workflow code`, async () => {
+  const missing = REPLAYED_TYPES.filter((t) => !existsSync(`${HISTORIES_DIR}${t}.json`));
+  assert.deepEqual(missing, [], 'every workflow type has a recorded history (npm run record-histories)');
+  const recorded = REPLAYED_TYPES.map((t) => JSON.parse(readFileSync(`${HISTORIES_DIR}${t}.json`, 'utf8')) as RecordedHistory);
+  const histories = recorded.map((r) => ({ workflowId: r.workflowId, history: historyFromJSON(r.history) }));
   const replayed: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
     assert.equal(result.error, undefined, `${result.workflowId}: ${result.error?.message}`);

@@ -1,0 +1,29 @@
+// The replay fixtures: one recorded history per workflow type, with the id it
+// ran under (child ids and lock holders derive from it, so a replay must use it).
+// Written by scripts/record-histories.ts, replayed by test/unit/replay.test.ts.
+import { fileURLToPath } from 'node:url';
+
+export const HISTORIES_DIR = fileURLToPath(new URL('../fixtures/histories/', import.meta.url));
+
+/** Every workflow type the workers run that a running execution could see change. */
+export const REPLAYED_TYPES = [
+  'backupInstance',
+  'nightlyBackups',
+  'restoreInstance',
+  'restoreProject',
+  'rescueInstance',
+  'purgeExpired',
+  'purgeAside',
+  'danglingSnapshots',
+  'removeInvalids',
+  'removeUnhandled',
+  'listBackups',
+  'listInventory',
+] as const;
+
+export interface RecordedHistory {
+  workflowType: string;
+  workflowId: string;
+  /** The history as `historyToJSON` writes it (proto3 JSON, as `temporal workflow show -o json` prints). */
+  history: unknown;
+}
