@@ -71,7 +71,7 @@ async function main(): Promise<void> {
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps, { temporal }), ...createPurgeActivities(deps), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -5,6 +5,7 @@ export { restoreInstance } from './restore-instance.ts';
 export { restoreProject } from './restore-project.ts';
 export { rescueInstance } from './rescue-instance.ts';
 export { purgeAside } from './purge-aside.ts';
+export { listAside, putBackAside } from './aside-images.ts';
 export { purgeExpired } from './purge-expired.ts';
 export { danglingSnapshots } from './dangling-snapshots.ts';
 export { removeInvalids } from './remove-invalids.ts';

@@ -1,57 +1,106 @@
-// `vmbackup purge-aside`: removes the images restores moved aside, once older
-// than restore.keep_aside_days. Dry-run first shows what would go.
+// `vmbackup purge-aside`: removes the images restores moved aside once their
+// restore completed and they are older than restore.keep_aside_days, and the
+// ones the operator names (--image). An image whose restore did not complete
+// is kept: see `vmbackup aside ls` and `vmbackup aside put-back`.
 import type { Command } from 'commander';
-import { InvalidInputError, VmbackupError } from '../../lib/errors.ts';
+import type { AsidePurgeResult } from '../../activities/aside-activities.ts';
+import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
 import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { purgeAside } from '../../workflows/purge-aside.ts';
+import { askOnTerminal, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
+import { idStamp } from '../per-host.ts';
+
+interface PurgeAsideOptions {
+  dryRun?: boolean;
+  yes?: boolean;
+  asOf?: string;
+  image?: string[];
+}
 
 export function registerPurgeAside(program: Command): void {
   program
     .command('purge-aside')
-    .description('remove images that restores moved aside, once older than restore.keep_aside_days')
+    .description('remove images that completed restores moved aside, once older than restore.keep_aside_days')
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
-    .option('--as-of <date>', 'judge ages as of this date (UTC) instead of now: see what a later purge will remove')
-    .action(async (options: { dryRun?: boolean; asOf?: string }, command: Command) => {
+    .option('-y, --yes', 'do not ask for confirmation')
+    .option('--as-of <date>', 'judge ages as of this date (UTC) instead of now; a later date only with --dry-run, to see what a later purge will remove')
+    .option('--image <name>', 'also remove this aside image (repeatable), even if its restore did not complete or it is young', (v: string, all: string[] = []) => [...all, v])
+    .addHelpText(
+      'after',
+      `
+An aside image is removed only when the restore that made it completed (the
+restore marks it then) and it is older than keep_aside_days, or when you name
+it with --image. One whose restore did not complete is the disk as it was
+before: it is kept; \`vmbackup aside ls\` lists those and \`vmbackup aside
+put-back IMAGE\` puts one back. An image whose restore still runs is never removed.
+
+Off a terminal, --dry-run or --yes is required (exit 2 otherwise, nothing started).`,
+    )
+    .action(async (options: PurgeAsideOptions, command: Command) => {
       const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
       try {
-        const now = options.asOf === undefined ? new Date() : new Date(options.asOf);
-        if (Number.isNaN(now.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
-        const client = await ctx.temporal();
-        const hosts = ctx.config.hosts.map((h) => h.name);
-        const [host] = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
-        if (!host) throw new VmbackupError('no backup host has a running worker', 'Start the workers first.');
-        const w = ctx.config.workloads;
-        const pools = [...new Set([w.vms.pool, w.volumes?.pool, w.images?.pool].filter((p): p is string => p !== undefined))];
-        const r = await client.workflow.execute<typeof purgeAside>('purgeAside', {
-          taskQueue: ctx.config.temporal.task_queue,
-          workflowId: `purge-aside/${now.toISOString().slice(0, 19).replaceAll(':', '')}${options.dryRun ? '/dry-run' : ''}`,
-          args: [{ host, pools, keepDays: ctx.config.restore.keep_aside_days, now: now.toISOString(), dryRun: Boolean(options.dryRun) }],
-          typedSearchAttributes: [{ key: Operation, value: options.dryRun ? 'plan' : 'purge' }],
-        });
-        if (ctx.output === 'json') {
-          console.log(JSON.stringify(r, null, 2));
-          return;
-        }
-        const rows = [
-          ...r.removed.map((x) => ({ ...x, outcome: options.dryRun ? 'would remove' : 'removed' })),
-          ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` })),
-        ];
-        console.log(
-          rows.length
-            ? renderTable(rows, [
-                { header: 'POOL', value: (x) => x.pool },
-                { header: 'IMAGE', value: (x) => x.image },
-                { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
-                { header: 'OUTCOME', value: (x) => x.outcome },
-              ])
-            : 'no moved-aside images',
-        );
+        await runPurgeAside(ctx, options);
       } finally {
         await ctx.close();
       }
     });
+}
+
+async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promise<void> {
+  const consent = consentOf(options, { command: 'purge-aside', action: 'removes images restores moved aside' });
+  const now = options.asOf === undefined ? new Date() : new Date(options.asOf);
+  if (Number.isNaN(now.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  if (now.getTime() > Date.now() && consent.kind !== 'dry-run') {
+    throw new InvalidInputError(`--as-of ${now.toISOString()} is in the future: only a --dry-run may look ahead; nothing was removed`);
+  }
+  const client = await ctx.temporal();
+  const [host] = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, ctx.config.hosts.map((h) => h.name));
+  if (!host) throw new VmbackupError('no backup host has a running worker', 'Start the workers first.');
+  const stamp = idStamp();
+  const run = (dryRun: boolean) =>
+    client.workflow.execute<typeof purgeAside>('purgeAside', {
+      taskQueue: ctx.config.temporal.task_queue,
+      workflowId: `purge-aside/${stamp}${dryRun ? '/dry-run' : ''}`,
+      args: [{ host, pools: asidePools(ctx), keepDays: ctx.config.restore.keep_aside_days, now: now.toISOString(), dryRun, named: options.image ?? [] }],
+      typedSearchAttributes: [{ key: Operation, value: dryRun ? 'plan' : 'purge' }],
+    });
+  // A name that is no aside image is refused before anything is removed.
+  if (consent.kind !== 'confirmed' || options.image?.length) {
+    const plan = await run(true);
+    if (plan.notFound.length) throw new UnknownVmError(`no aside image ${plan.notFound.join(', ')}; nothing was removed`, 'See `vmbackup aside ls --all`.');
+    if (consent.kind === 'dry-run') return printResult(ctx, plan, true);
+    if (consent.kind === 'ask') {
+      printResult(ctx, plan, true);
+      await askOnTerminal({ label: 'yes', expected: 'yes', plan: [`remove ${plan.removed.length} aside images`] });
+    }
+  }
+  printResult(ctx, await run(false), false);
+}
+
+/** The pools restores move images aside in: every configured workload's. */
+export function asidePools(ctx: CliContext): string[] {
+  const w = ctx.config.workloads;
+  return [...new Set([w.vms.pool, w.volumes?.pool, w.images?.pool].filter((p): p is string => p !== undefined))];
+}
+
+function printResult(ctx: CliContext, r: AsidePurgeResult, dryRun: boolean): void {
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ ...r, dryRun }, null, 2));
+    return;
+  }
+  const rows = [...r.removed.map((x) => ({ ...x, outcome: dryRun ? 'would remove' : 'removed' })), ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` }))];
+  console.log(
+    rows.length
+      ? renderTable(rows, [
+          { header: 'POOL', value: (x) => x.pool },
+          { header: 'IMAGE', value: (x) => x.image },
+          { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
+          { header: 'OUTCOME', value: (x) => x.outcome },
+        ])
+      : 'no moved-aside images',
+  );
 }

@@ -16,11 +16,11 @@ import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { vmbackupWith } from '../support/cli.ts';
-import { changeBlocks, createDisk, exportToFile, MiB, removeDisk } from '../support/disks.ts';
+import { changeBlocks, createDisk, imageHash, MiB, removeDisk } from '../support/disks.ts';
 import { fakeServer, type FakeOpenstack } from '../support/fake-openstack.ts';
 import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
 import { withFakeOpenstack } from '../support/openstack-stack.ts';
-import { config, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { config, POOL, rbd, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
 
 const HOST = 'backup1';
@@ -38,13 +38,6 @@ let client: Client;
 const versions = new Map<string, string>();
 const originals = new Map<string, string>();
 
-async function hashOf(spec: string): Promise<string> {
-  const file = join(tmp, `${spec.replace(/[/@:]/g, '_')}-${Date.now()}.img`);
-  await exportToFile(spec, file);
-  const h = await sha256File(file);
-  rmSync(file);
-  return h;
-}
 
 /** A disk backed up once, then changed: restoring it would change its bytes. */
 async function backedUpDisk(id: string, configFile: string): Promise<void> {
@@ -53,7 +46,7 @@ async function backedUpDisk(id: string, configFile: string): Promise<void> {
   assert.equal(r.exitCode, 0, r.stderr);
   versions.set(id, (JSON.parse(r.stdout) as BackupResult).versionUid!);
   await changeBlocks(disk, SIZE, 4);
-  originals.set(id, await hashOf(disk));
+  originals.set(id, await imageHash(disk));
 }
 
 before(async () => {
@@ -82,7 +75,7 @@ after(async () => {
 async function assertAllBack(id: string): Promise<void> {
   const disk = `${id}_disk`;
   assert.equal(fake.servers.get(id)!.status, 'ACTIVE', `VM ${id} runs again`);
-  assert.equal(await hashOf(disk), originals.get(id), 'the original image is back under its name, byte-identical');
+  assert.equal(await imageHash(disk), originals.get(id), 'the original image is back under its name, byte-identical');
   const aside = (await rbd('ls', POOL)).split('\n').filter((n) => n.startsWith(`${disk}.vmbackup-aside-`));
   assert.deepEqual(aside, [], 'nothing is left aside');
   const marks = (await rbd('image-meta', 'list', '--format', 'json', `${POOL}/${disk}`)) || '{}';

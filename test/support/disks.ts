@@ -1,6 +1,9 @@
 // Test disks with real data in the real cluster (see scripts/support/rbd-data.ts).
 import { BLOCK, MiB, RbdData } from '../../scripts/support/rbd-data.ts';
-import { CEPH_CONF, POOL, rbd } from './stack.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CEPH_CONF, POOL, rbd, sha256File } from './stack.ts';
 
 export { BLOCK, MiB };
 
@@ -23,4 +26,16 @@ export async function exportToFile(spec: string, path: string): Promise<void> {
 export async function snapshotNames(image: string): Promise<string[]> {
   const snaps = JSON.parse(await rbd('snap', 'ls', '--format', 'json', `${POOL}/${image}`)) as Array<{ name: string }>;
   return snaps.map((s) => s.name);
+}
+
+/** sha256 of an image's (or `image@snap`'s) bytes, exported through a temporary file. */
+export async function imageHash(spec: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'vmbackup-hash-'));
+  try {
+    const file = join(dir, 'image.img');
+    await exportToFile(spec, file);
+    return await sha256File(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
