@@ -3,8 +3,7 @@
 // disk that vanished mid-run was deleted (a skip) or is missing (a failure).
 import type { Client } from '@temporalio/client';
 import type { LoadedConfig } from '../lib/config/load.ts';
-import { InvalidInputError } from '../lib/errors.ts';
-import type { FleetPolicy } from '../lib/fleet/plan.ts';
+import { type FleetPolicy, fleetPolicyOf } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
 import { runningDiskOperations } from './running-backups.ts';
 
@@ -19,19 +18,7 @@ export function createFleetActivities(deps: FleetDeps) {
   return {
     /** The part of this host's config the nightly decision needs; read when the night starts. */
     async fleetPolicy(input: { workload: Workload }): Promise<FleetPolicy> {
-      const { config } = deps;
-      const workload = config.workloads[input.workload];
-      if (!workload) throw new InvalidInputError(`${config.source}: workloads.${input.workload} is not configured; nothing to back up`);
-      const host = config.hosts.find((h) => h.name === deps.hostName)!;
-      return {
-        host: host.name,
-        workload: input.workload,
-        pool: workload.pool,
-        liveForDays: workload.live_for_days,
-        concurrency: host.concurrency,
-        assignments: config.project_assignments,
-        exclusions: config.exclude,
-      };
+      return fleetPolicyOf(deps.config, deps.hostName, input.workload);
     },
 
     /** Disk id → workflow id of every restore running now. */

@@ -2,13 +2,17 @@
 // is in the workload's Ceph pool. A server booted from a volume has no `_disk`,
 // a volume still being created has no image yet: those come back `onCeph: false`.
 // Each inventory taken is also this host's new reference for remove-unhandled.
+// The night is planned here too (planNight), next to an inventory of any size.
 import { log } from '@temporalio/activity';
 import type { LoadedConfig } from '../lib/config/load.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
+import { fleetPolicyOf, type NightlyDisk } from '../lib/fleet/plan.ts';
 import { type Workload, workloadImage } from '../lib/naming.ts';
+import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
 import { workloadPool } from './inventory/create.ts';
 import type { InventoryDriver } from './inventory/inventory-driver.ts';
+import { forgetNightPlan, makeNightPlan, type NightPlanHead, readNightQueue } from './night-plan.ts';
 import { recordInventory } from './inventory/last-inventory-file.ts';
 
 export interface InventoryDeps extends Pick<HostDeps, 'rbd' | 'host'> {
@@ -38,24 +42,57 @@ export function createInventoryActivities(deps: InventoryDeps) {
     }
   }
 
+  /** Short (one `rbd ls`, one to a few CLI calls): no heartbeat. */
+  async function takeInventory(input: { workload: Workload }): Promise<InventorySnapshot> {
+    const pool = workloadPool(deps.config, input.workload);
+    const [entries, images] = await Promise.all([deps.inventory.list(input.workload), deps.rbd.listImages(pool)]);
+    const inPool = new Set(images);
+    const snapshot: InventorySnapshot = {
+      workload: input.workload,
+      pool,
+      driver: deps.inventory.kind,
+      disks: entries.map((entry) => {
+        const image = workloadImage(input.workload, entry.id);
+        return { ...entry, image, onCeph: inPool.has(image) };
+      }),
+      takenAt: new Date().toISOString(),
+    };
+    remember(snapshot);
+    return snapshot;
+  }
+
   return {
-    /** Short (one `rbd ls`, one to a few CLI calls): no heartbeat. */
-    async takeInventory(input: { workload: Workload }): Promise<InventorySnapshot> {
-      const pool = workloadPool(deps.config, input.workload);
-      const [entries, images] = await Promise.all([deps.inventory.list(input.workload), deps.rbd.listImages(pool)]);
-      const inPool = new Set(images);
-      const snapshot: InventorySnapshot = {
-        workload: input.workload,
-        pool,
-        driver: deps.inventory.kind,
-        disks: entries.map((entry) => {
-          const image = workloadImage(input.workload, entry.id);
-          return { ...entry, image, onCeph: inPool.has(image) };
-        }),
-        takenAt: new Date().toISOString(),
-      };
-      remember(snapshot);
-      return snapshot;
+    takeInventory,
+
+    /**
+     * One project's part of the inventory (for `vmbackup where`): filtered here,
+     * so a workflow result holds a project's disks, never a whole cloud's.
+     */
+    async projectInventory(input: { workload: Workload; project?: string | undefined }): Promise<InventorySnapshot> {
+      const inventory = await takeInventory(input);
+      return input.project === undefined ? inventory : { ...inventory, disks: inventory.disks.filter((d) => d.projectId === input.project) };
+    },
+
+    /**
+     * The night's decision for every disk, made here (inventory, this host's
+     * policy, the restores running): the whole queue stays in a file on the host
+     * (activities/night-plan.ts); the night gets counts and the first page.
+     */
+    async planNight(input: { workload: Workload; night: string; restores: Record<string, string>; pageSize: number; keep: boolean }): Promise<NightPlanHead> {
+      const policy = fleetPolicyOf(deps.config, deps.host.name, input.workload);
+      // A cloud's whole inventory can take a minute or more to list: heartbeat meanwhile.
+      const inventory = await withHeartbeat({ step: 'inventory' }, () => takeInventory({ workload: input.workload }));
+      return makeNightPlan(deps.host.state_dir, { ...input, inventory, policy });
+    },
+
+    /** The next page of the night's queue. */
+    async nightQueue(input: { night: string; offset: number; limit: number }): Promise<NightlyDisk[]> {
+      return readNightQueue(deps.host.state_dir, input);
+    },
+
+    /** The night is over: its plan file goes. */
+    async forgetNight(input: { night: string }): Promise<void> {
+      forgetNightPlan(deps.host.state_dir, input.night);
     },
   };
 }

@@ -1,19 +1,20 @@
 // listInventory: one workload's inventory, taken by a backup host's worker
 // (which has the inventory driver and its credentials), for `vmbackup where`.
-// Started on that host's queue; only the asked project's disks are returned.
+// Started on that host's queue; only the asked project's disks are returned,
+// picked on the host.
 import { proxyActivities } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
 import { ListInventoryInput as InputSchema, type ListInventoryInput } from '../lib/operations/where.ts';
 import { parseInput } from './parse-input.ts';
 
-const { takeInventory } = proxyActivities<InventoryActivities>({
+const { projectInventory } = proxyActivities<InventoryActivities>({
   startToCloseTimeout: '10m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError'] },
 });
 
 export async function listInventory(raw: ListInventoryInput): Promise<InventorySnapshot> {
   const input = parseInput(InputSchema, raw);
-  const inventory = await takeInventory({ workload: input.workload });
-  return input.project === undefined ? inventory : { ...inventory, disks: inventory.disks.filter((d) => d.projectId === input.project) };
+  // Filtered on the host: a cloud's whole inventory would cross Temporal's payload limit.
+  return projectInventory({ workload: input.workload, project: input.project });
 }

@@ -1,9 +1,12 @@
-// nightlyBackups: one host's night for one workload. It takes the inventory
-// once, decides for every disk (back up, or skip with the reason), runs one
-// child backupInstance per disk on the host's queue a few at a time, and ends
-// with a summary. A disk that fails is reported and never stops the others.
-// It continues as new every `childrenPerRun` children, so a fleet of
-// thousands never makes one giant history.
+// nightlyBackups: one host's night for one workload. The host takes the
+// inventory once and decides for every disk (back up, or skip with the reason:
+// activity planNight, which keeps the queue in a file on the host); the night
+// runs one child backupInstance per disk on the host's queue a few at a time,
+// reading the queue a page per run, and ends with a bounded summary. A disk
+// that fails is reported and never stops the others. It continues as new every
+// `childrenPerRun` children carrying only the queue's offset, the counts and
+// the first entries of each list, so a fleet of thousands never makes a giant
+// history or payload.
 import {
   ActivityFailure,
   continueAsNew,
@@ -19,10 +22,10 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { FleetActivities } from '../activities/fleet-activities.ts';
+import type { InventoryActivities } from '../activities/inventory-activities.ts';
 import type { StoreActivities } from '../activities/store-activities.ts';
 import { rootCause } from '../lib/errors.ts';
-import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
-import { type NightlyDisk, planNightly, type SkipCode } from '../lib/fleet/plan.ts';
+import type { FleetPolicy, NightlyDisk, SkipCode } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
 import {
   type NightlyCarry,
@@ -30,6 +33,9 @@ import {
   NightlyInput as InputSchema,
   type NightlyProgress,
   type NightlySummary,
+  recordBackedUp,
+  recordFailed,
+  recordSkipped,
   summaryMemo,
 } from '../lib/operations/nightly.ts';
 import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
@@ -38,10 +44,6 @@ import { backupInstance } from './backup-instance.ts';
 import { parseInput } from './parse-input.ts';
 
 export const nightlyProgressQuery = defineQuery<NightlyProgress>('progress');
-
-interface InventoryActivities {
-  takeInventory(input: { workload: Workload }): Promise<InventorySnapshot>;
-}
 
 export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary> {
   const input = parseInput(InputSchema, raw);
@@ -63,18 +65,24 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
     retry: { maximumAttempts: 5 },
   });
 
-  let carry = input.carry as NightlyCarry | undefined;
+  let carry = input.carry;
+  let queue: NightlyDisk[];
   if (!carry) {
+    let policy: FleetPolicy;
     try {
-      await fleetPolicy({ workload: input.workload });
+      policy = await fleetPolicy({ workload: input.workload });
     } catch (err) {
       if (!isScheduleToStartTimeout(err)) throw err;
       const reason = `host unreachable: no worker of ${input.host} took the night's first step within ${input.hostAnswerSeconds} s (queue ${hostQueue})`;
       return finish(unreachableSummary(input.host, input.workload, input.dryRun, reason));
     }
-    carry = await startNight(input.host, input.workload, input.dryRun, host, waiter);
+    // One key per night, shared by its continued runs: the host's plan file.
+    const night = `${info.workflowId}@${info.firstExecutionRunId}`;
+    ({ carry, queue } = await startNight({ ...input, night, policy }, host, waiter));
+  } else {
+    queue = await host.nightQueue({ night: carry.plan, offset: carry.offset, limit: input.childrenPerRun });
   }
-  const { summary, queue } = carry;
+  const { summary } = carry;
   const running = new Set<string>();
   const progress = (): NightlyProgress => ({
     planned: summary.counts.planned,
@@ -86,6 +94,7 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
   });
   setHandler(nightlyProgressQuery, progress);
   if (input.dryRun) return finish(summary);
+  const { pool, liveForDays } = carry;
 
   let started = 0;
   const backUp = async (disk: NightlyDisk) => {
@@ -95,22 +104,15 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
       const r = await executeChild(backupInstance, {
         workflowId,
         taskQueue: hostQueue,
-        args: [{ vmId: disk.id, pool: carry.pool, host: input.host, project: disk.projectId, workload: input.workload, image: disk.image, liveForDays: carry.liveForDays }],
+        args: [{ vmId: disk.id, pool, host: input.host, project: disk.projectId, workload: input.workload, image: disk.image, liveForDays }],
         typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: disk.id, host: input.host, project: disk.projectId, workload: input.workload }),
         // Cancelling the night cancels its backups, which clean up after themselves.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
-      summary.counts[r.plan.kind] += 1;
-      summary.bytesRead += r.bytesRead ?? 0;
-      summary.bytesWritten += r.bytesWritten ?? 0;
-      summary.backedUp.push({ ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
+      recordBackedUp(summary, { ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
     } catch (err) {
       const error = rootCause(err).message;
-      const skip = (code: SkipCode, reason: string) => {
-        summary.counts.skipped += 1;
-        summary.skippedByCode[code] = (summary.skippedByCode[code] ?? 0) + 1;
-        summary.skipped.push({ ...disk, code, reason });
-      };
+      const skip = (code: SkipCode, reason: string) => recordSkipped(summary, { ...disk, code, reason });
       if (rootCause(err).type === 'DiskBusyError') {
         // Another operation (a restore, a manual backup) holds the disk: tomorrow's night takes it.
         skip('busy', error);
@@ -119,8 +121,7 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
         skip('deleted', 'deleted since the inventory was taken');
       } else {
         log.warn(`backup of ${disk.id} failed`, { error });
-        summary.counts.failed += 1;
-        summary.failed.push({ ...disk, error, workflowId });
+        recordFailed(summary, { ...disk, error, workflowId });
       }
     } finally {
       running.delete(disk.id);
@@ -138,34 +139,35 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
   await Promise.all(Array.from({ length: carry.concurrency }, lane));
   upsertMemo({ summary: summaryMemo(summary) });
 
-  if (queue.length > 0) {
-    log.info(`continuing as new with ${queue.length} disks to go`);
+  const offset = carry.offset + started;
+  // started 0 with disks to go would mean a plan file shorter than its count: never loop on it.
+  if (offset < summary.counts.planned && started > 0) {
+    log.info(`continuing as new with ${summary.counts.planned - offset} disks to go`);
     summary.runs += 1;
-    return continueAsNew<typeof nightlyBackups>({ ...input, carry: { ...carry, queue, summary } satisfies NightlyCarry });
+    return continueAsNew<typeof nightlyBackups>({ ...input, carry: { ...carry, offset, summary } satisfies NightlyCarry });
   }
+  // Best effort: a plan file left behind is pruned by a later night.
+  await host.forgetNight({ night: carry.plan }).catch((err: unknown) => log.warn('night plan not removed', { error: rootCause(err).message }));
   return finish(summary);
 }
 
-/** The first run's part: wait out a purge of this store, take the inventory, decide. */
+/** The first run's part: wait out a purge of this store, then the host plans the night. */
 async function startNight(
-  hostName: string,
-  workload: Workload,
-  dryRun: boolean,
+  input: { host: string; workload: Workload; dryRun: boolean; childrenPerRun: number; night: string; policy: FleetPolicy },
   host: FleetActivities & StoreActivities & InventoryActivities,
   waiter: StoreActivities,
-): Promise<NightlyCarry> {
-  const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: hostName, operations: ['purge'], startedBefore: workflowInfo().startTime.toISOString() });
-  const [policy, inventory, restores] = await Promise.all([host.fleetPolicy({ workload }), host.takeInventory({ workload }), host.runningRestores()]);
-  const plan = planNightly(inventory.disks, policy, new Map(Object.entries(restores)));
-  const skippedByCode: NightlySummary['skippedByCode'] = {};
-  for (const s of plan.skipped) skippedByCode[s.code] = (skippedByCode[s.code] ?? 0) + 1;
+): Promise<{ carry: NightlyCarry; queue: NightlyDisk[] }> {
+  const { dryRun, policy } = input;
+  const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: input.host, operations: ['purge'], startedBefore: workflowInfo().startTime.toISOString() });
+  const restores = await host.runningRestores();
+  const plan = await host.planNight({ workload: input.workload, night: input.night, restores, pageSize: input.childrenPerRun, keep: !dryRun });
   const summary: NightlySummary = {
-    host: hostName,
-    workload,
+    host: input.host,
+    workload: input.workload,
     dryRun,
-    inventory: { driver: inventory.driver, disks: inventory.disks.length, takenAt: inventory.takenAt },
-    counts: { planned: plan.backup.length, full: 0, incremental: 0, skipped: plan.skipped.length, failed: 0 },
-    skippedByCode,
+    inventory: plan.inventory,
+    counts: { planned: plan.planned, full: 0, incremental: 0, skipped: plan.skippedCount, failed: 0 },
+    skippedByCode: plan.skippedByCode,
     bytesRead: 0,
     bytesWritten: 0,
     startedAt: new Date().toISOString(),
@@ -175,8 +177,8 @@ async function startNight(
     skipped: plan.skipped,
     failed: [],
   };
-  log.info('nightly plan', { planned: plan.backup.length, skipped: plan.skipped.length });
-  return { queue: plan.backup, summary, liveForDays: policy.liveForDays, pool: policy.pool, concurrency: policy.concurrency };
+  log.info('nightly plan', { planned: plan.planned, skipped: plan.skippedCount });
+  return { carry: { plan: input.night, offset: 0, summary, liveForDays: policy.liveForDays, pool: policy.pool, concurrency: policy.concurrency }, queue: plan.queue };
 }
 
 function isScheduleToStartTimeout(err: unknown): boolean {

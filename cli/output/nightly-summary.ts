@@ -1,6 +1,8 @@
-// A nightly summary as an operator reads it: the counts, then every disk that
-// was skipped or failed with its reason, then what was backed up.
-import type { NightlySummary } from '../../lib/operations/nightly.ts';
+// A nightly summary as an operator reads it: the counts, then the disks that
+// were skipped or failed with their reason, then what was backed up. The
+// summary lists the first entries of each (lib/operations/nightly.ts); a cut
+// list ends with "… and N more", and where the rest are.
+import { type NightlySummary, unlisted } from '../../lib/operations/nightly.ts';
 import { formatBytes, formatDuration } from './format.ts';
 import { renderTable } from './table.ts';
 
@@ -18,11 +20,15 @@ export function renderNightlySummary(s: NightlySummary, workflowId: string): str
   if (s.unreachable) head.unshift(['HOST UNREACHABLE', s.unreachable]);
   if (s.waitedFor.length) head.push(['waited for', s.waitedFor.join(', ')]);
   const parts = [renderTable(head, [{ header: 'NIGHT', value: (r) => r[0] }, { header: workflowId, value: (r) => r[1] }])];
+  const more = unlisted(s);
+  const children = `each disk's backup is a child workflow of ${workflowId}`;
   if (s.failed.length) {
-    parts.push(renderTable(s.failed, [{ header: 'FAILED', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'ERROR', value: (d) => d.error }]));
+    const table = renderTable(s.failed, [{ header: 'FAILED', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'ERROR', value: (d) => d.error }]);
+    parts.push(table + andMore(more.failed, `failed (${children})`));
   }
   if (s.skipped.length) {
-    parts.push(renderTable(s.skipped, [{ header: 'SKIPPED', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'REASON', value: (d) => d.reason }]));
+    const table = renderTable(s.skipped, [{ header: 'SKIPPED', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'REASON', value: (d) => d.reason }]);
+    parts.push(table + andMore(more.skipped, `skipped (${skippedUnlisted(s)})`));
   }
   if (s.backedUp.length) {
     parts.push(
@@ -34,8 +40,21 @@ export function renderNightlySummary(s: NightlySummary, workflowId: string): str
         { header: 'READ', value: (d) => formatBytes(d.bytesRead), align: 'right' },
         { header: 'WRITTEN', value: (d) => formatBytes(d.bytesWritten), align: 'right' },
         { header: 'VERSION', value: (d) => d.versionUid },
-      ]),
+      ]) + andMore(more.backedUp, `backed up (${children})`),
     );
   }
   return parts.join('\n\n');
+}
+
+const andMore = (n: number, what: string) => (n > 0 ? `\n… and ${n} more ${what}` : '');
+
+/** The skips left out, by code: "not-on-ceph 9950, other-host 12". */
+function skippedUnlisted(s: NightlySummary): string {
+  const listed = new Map<string, number>();
+  for (const d of s.skipped) listed.set(d.code, (listed.get(d.code) ?? 0) + 1);
+  return Object.entries(s.skippedByCode)
+    .map(([code, n]) => [code, n - (listed.get(code) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([code, n]) => `${code} ${n}`)
+    .join(', ');
 }

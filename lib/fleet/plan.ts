@@ -1,7 +1,11 @@
 // The nightly decision for every disk of one workload on one host: back it up,
 // or skip it with the reason an operator reads in the summary. A pure function
-// of the inventory and the config, so the workflow can make it (and replay it).
+// of the inventory and the config; the host makes it (activity planNight), next
+// to an inventory that can hold tens of thousands of disks.
+import { z } from 'zod';
+import type { LoadedConfig } from '../config/load.ts';
 import type { Exclusions, ProjectAssignments } from '../config/schema.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { Workload } from '../naming.ts';
 import type { InventoryDisk } from './inventory.ts';
 import { assignmentOf, exclusionOf } from './policy.ts';
@@ -16,32 +20,49 @@ export interface FleetPolicy {
   exclusions: { servers: Exclusions; volumes: Exclusions };
 }
 
+/** The part of this host's config the nightly decision needs. */
+export function fleetPolicyOf(config: LoadedConfig, hostName: string, workload: Workload): FleetPolicy {
+  const pool = config.workloads[workload];
+  if (!pool) throw new InvalidInputError(`${config.source}: workloads.${workload} is not configured; nothing to back up`);
+  const host = config.hosts.find((h) => h.name === hostName)!;
+  return {
+    host: host.name,
+    workload,
+    pool: pool.pool,
+    liveForDays: pool.live_for_days,
+    concurrency: host.concurrency,
+    assignments: config.project_assignments,
+    exclusions: config.exclude,
+  };
+}
+
 /** Why a disk is not backed up tonight; `code` is stable (for scripts), `reason` is for people. */
-export type SkipCode =
-  | 'not-on-ceph'
-  | 'building'
-  | 'backing-up'
-  | 'shelved'
-  | 'no-project'
-  | 'ignored'
-  | 'unassigned'
-  | 'other-host'
-  | 'excluded'
-  | 'restore-running'
-  | 'busy'
-  | 'deleted';
+export const SkipCode = z.enum([
+  'not-on-ceph',
+  'building',
+  'backing-up',
+  'shelved',
+  'no-project',
+  'ignored',
+  'unassigned',
+  'other-host',
+  'excluded',
+  'restore-running',
+  'busy',
+  'deleted',
+]);
+export type SkipCode = z.infer<typeof SkipCode>;
 
-export interface NightlyDisk {
-  id: string;
-  name: string;
-  projectId?: string | undefined;
-  image: string;
-}
+export const NightlyDisk = z.object({
+  id: z.string(),
+  name: z.string(),
+  projectId: z.string().optional(),
+  image: z.string(),
+});
+export type NightlyDisk = z.infer<typeof NightlyDisk>;
 
-export interface SkippedDisk extends NightlyDisk {
-  code: SkipCode;
-  reason: string;
-}
+export const SkippedDisk = NightlyDisk.extend({ code: SkipCode, reason: z.string() });
+export type SkippedDisk = z.infer<typeof SkippedDisk>;
 
 export interface NightlyPlan {
   backup: NightlyDisk[];

@@ -141,13 +141,18 @@ export async function fleetBench(): Promise<Record<string, number>> {
     if (measured.some(({ summary }) => summary.runs < 2)) log('fleet: a night did not continue as new; raise VMS or lower CHILDREN_PER_RUN');
     log(`fleet: workflow ${workflowSeconds.toFixed(1)} s (${measured.map(({ summary: s }) => `${s.host} ${s.runs} runs`).join(', ')})`);
 
-    // The script continues each disk's chain from the workflow's measured backup.
+    // The script continues each disk's chain from the workflow's measured backup
+    // (the night's child <night id>/<disk id>: the summary lists only the first few).
     const bases = new Map<string, { snapshot: string; uid: string }>();
-    for (const { summary } of measured) {
-      await inLanes(summary.backedUp, 16, async (b) => {
-        const r = (await client.workflow.getHandle(b.workflowId).result()) as BackupResult;
-        bases.set(b.id, { snapshot: r.plan.snapshot, uid: r.versionUid! });
-      });
+    for (const { workflowId, summary } of measured) {
+      await inLanes(
+        disks.filter((d) => d.host === summary.host),
+        16,
+        async (d) => {
+          const r = (await client.workflow.getHandle(`${workflowId}/${d.id}`).result()) as BackupResult;
+          bases.set(d.id, { snapshot: r.plan.snapshot, uid: r.versionUid! });
+        },
+      );
     }
     await change();
     const hintsDir = join(dir, 'hints');
@@ -180,7 +185,7 @@ export async function fleetBench(): Promise<Record<string, number>> {
     });
     log(`fleet: by hand ${baselineSeconds.toFixed(1)} s; CPU-seconds: machine ${handCpu.machine.toFixed(1)}, its rbd/backy2 ${handCpu.groups.script.children.toFixed(1)}`);
 
-    const historyMax = await largestHistory(client, [...full, ...measured]);
+    const historyMax = await largestHistory(client, [...full, ...measured], disks);
     return {
       fleet_vms: VMS,
       fleet_children_per_run: CHILDREN_PER_RUN,
@@ -206,7 +211,7 @@ export async function fleetBench(): Promise<Record<string, number>> {
 }
 
 /** The longest history of any run of the nights (continued-as-new ones too) and of their children. */
-async function largestHistory(client: Client, nights: Array<{ workflowId: string; summary: NightlySummary }>): Promise<number> {
+async function largestHistory(client: Client, nights: Array<{ workflowId: string; summary: NightlySummary }>, disks: FleetDisk[]): Promise<number> {
   let max = 0;
   for (const { workflowId, summary } of nights) {
     const runs: string[] = [];
@@ -217,7 +222,8 @@ async function largestHistory(client: Client, nights: Array<{ workflowId: string
       if (runs.length < summary.runs) await new Promise((r) => setTimeout(r, 200));
     }
     if (runs.length < summary.runs) throw new Error(`${workflowId}: visibility lists ${runs.length} runs, the summary says ${summary.runs}`);
-    const handles = [...runs.map((runId) => client.workflow.getHandle(workflowId, runId)), ...summary.backedUp.map((b) => client.workflow.getHandle(b.workflowId))];
+    const children = disks.filter((d) => d.host === summary.host).map((d) => client.workflow.getHandle(`${workflowId}/${d.id}`));
+    const handles = [...runs.map((runId) => client.workflow.getHandle(workflowId, runId)), ...children];
     await inLanes(handles, 16, async (h) => {
       const { historyLength } = await h.describe(); // awaited before `max` is read: lanes interleave here
       max = Math.max(max, historyLength);
