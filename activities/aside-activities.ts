@@ -5,7 +5,7 @@
 // ones whose restore completed and that are older than keep_aside_days, or the
 // ones the operator names. An image whose restore did not complete is the only
 // copy of a disk as it was: it stays until it is put back or named.
-import { ApplicationFailure, log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ASIDE_META, asideImageName } from '../lib/operations/restore.ts';
@@ -132,7 +132,7 @@ export function createAsideActivities(deps: HostDeps, clients: { temporal: Clien
             log.info(`removing ${a.pool}/${a.image}, moved aside ${a.asideAt}`);
             try {
               await rbd.purgeSnapshots(a.pool, a.image);
-              await rbd.removeImage(a.pool, a.image);
+              await rbd.removeImage(a.pool, a.image, { cancelSignal: Context.current().cancellationSignal });
             } catch (err) {
               if (!isNotFound(err)) throw err;
             }

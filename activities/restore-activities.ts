@@ -33,9 +33,12 @@ export function createRestoreActivities(deps: HostDeps) {
   const { rbd, engine, compute, host } = deps;
   const pidFileFor = (d: ImageRef) => join(deps.paths.run, `restore.${d.pool}.${d.image}.pid`);
   const exists = async (pool: string, image: string) => (await rbd.imageSize(pool, image)) !== undefined;
-  /** `rbd rm` of a big image takes minutes: heartbeat meanwhile, and stop it when the activity is cancelled. */
-  const removeHeartbeating = (d: ImageRef) =>
-    withHeartbeat({ step: 'remove' }, () => rbd.removeImage(d.pool, d.image, { cancelSignal: Context.current().cancellationSignal }));
+  /** `rbd rm` (and `snap purge`) of a big image takes minutes: heartbeat meanwhile, and stop it when the activity is cancelled. */
+  const removeHeartbeating = (d: ImageRef, withSnapshots = false) =>
+    withHeartbeat({ step: 'remove' }, async () => {
+      if (withSnapshots) await rbd.purgeSnapshots(d.pool, d.image); // e.g. the `snap` a Glance restore made
+      await rbd.removeImage(d.pool, d.image, { cancelSignal: Context.current().cancellationSignal });
+    });
 
   /** Polls the server until it reaches `status`, heartbeating; fails for good after `waitSeconds`. */
   async function waitForServer(vmId: string, status: 'SHUTOFF' | 'ACTIVE', waitSeconds: number): Promise<void> {
@@ -135,9 +138,13 @@ export function createRestoreActivities(deps: HostDeps) {
     },
 
     async stopServer(input: { vmId: string; waitSeconds: number }): Promise<{ wasRunning: boolean }> {
-      const before = await compute.show(input.vmId);
+      // Each `openstack` call may take up to its own timeout: heartbeat through them too.
+      const before = await withHeartbeat({ step: 'stop' }, async () => {
+        const shown = await compute.show(input.vmId);
+        if (shown && shown.status !== 'SHUTOFF') await compute.stop(input.vmId);
+        return shown;
+      });
       if (!before) return { wasRunning: false };
-      if (before.status !== 'SHUTOFF') await compute.stop(input.vmId);
       await waitForServer(input.vmId, 'SHUTOFF', input.waitSeconds);
       await holdPoint('restore.after-stop', input.vmId);
       return { wasRunning: before.status !== 'SHUTOFF' };
@@ -145,9 +152,12 @@ export function createRestoreActivities(deps: HostDeps) {
 
     async startServer(input: { vmId: string; waitSeconds: number }): Promise<void> {
       await holdPoint('restore.before-start', input.vmId);
-      if (!(await compute.show(input.vmId))) return;
-      await compute.start(input.vmId);
-      await waitForServer(input.vmId, 'ACTIVE', input.waitSeconds);
+      const found = await withHeartbeat({ step: 'start' }, async () => {
+        if (!(await compute.show(input.vmId))) return false;
+        await compute.start(input.vmId);
+        return true;
+      });
+      if (found) await waitForServer(input.vmId, 'ACTIVE', input.waitSeconds);
     },
 
     /** Nobody may have the image open: a VM that has not really stopped still watches it. Retried until the watchers go. */
@@ -198,8 +208,7 @@ export function createRestoreActivities(deps: HostDeps) {
       await reapOrphan(pidFileFor(input), (m) => log.warn(m));
       if (!(await exists(input.pool, input.aside))) throw new Error(`refusing to remove ${input.pool}/${input.image}: the original is not under ${input.aside}`);
       try {
-        await rbd.purgeSnapshots(input.pool, input.image); // e.g. the `snap` a Glance restore made
-        await removeHeartbeating(input);
+        await removeHeartbeating(input, true);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

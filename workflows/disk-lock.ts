@@ -2,6 +2,7 @@
 // id): `diskLock` is the lock itself, `lockDisk` is how an operation takes it.
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   log,
   ParentClosePolicy,
@@ -42,14 +43,18 @@ export async function lockDisk(disk: { pool: string; image: string }, operation:
   let pollMs = FIRST_POLL_MS;
   for (let closingLooks = 0; ; ) {
     try {
-      await startChild(diskLock, {
-        workflowId,
-        taskQueue: info.taskQueue,
-        args: [{ pool: disk.pool, image: disk.image, holder: info.workflowId, operation }],
-        parentClosePolicy: ParentClosePolicy.TERMINATE,
-        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-        staticSummary: `lock of ${disk.pool}/${disk.image}: ${operation} ${info.workflowId}`,
-      });
+      // Outside the holder's cancellation: a cancelled holder keeps its lock while it undoes its work
+      // (a restore putting the original back); the lock ends only when the holder closes.
+      await CancellationScope.nonCancellable(() =>
+        startChild(diskLock, {
+          workflowId,
+          taskQueue: info.taskQueue,
+          args: [{ pool: disk.pool, image: disk.image, holder: info.workflowId, operation }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+          staticSummary: `lock of ${disk.pool}/${disk.image}: ${operation} ${info.workflowId}`,
+        }),
+      );
       return;
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

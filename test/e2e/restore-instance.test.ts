@@ -104,6 +104,8 @@ describe('restoreInstance', () => {
       [['restore', d.vm, '--at', '2001-01-01', '--yes'], 3, /no valid backup at or before 2001-01-01/],
       [['restore', d.vm, '--at', 'yesterday', '--yes'], 2, /is not a date/],
       [['restore', d.vm, '--version', other.first.versionUid!, '--yes'], 2, new RegExp(`is a backup of ${other.image}, not of VM ${d.vm}`)],
+      // Off a terminal, without --yes: refused before anything is started (not even the plan).
+      [['restore', d.vm, '--version', d.first.versionUid!], 2, /restore overwrites a VM's disk and needs --dry-run or --yes off a terminal; nothing was started/],
     ];
     for (const [args, code, message] of cases) {
       const r = await vmbackup(...args);
