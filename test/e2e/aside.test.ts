@@ -5,7 +5,7 @@
 // displaces; it refuses while that restore still runs.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { PutBackResult } from '../../activities/aside-activities.ts';
+import type { AsidePurgeResult, PutBackResult } from '../../activities/aside-activities.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
@@ -73,6 +73,9 @@ test('a stranded restore is listed with its id and status, and put-back restores
       listed && { belongsTo: listed.belongsTo, restoreId: listed.restoreId, restoreStatus: listed.restoreStatus },
       { belongsTo: image, restoreId, restoreStatus: 'TERMINATED' },
     );
+
+    const ahead = await vmbackupJson<AsidePurgeResult>('purge-aside', '--dry-run', '--as-of', '2099-01-01T00:00:00Z');
+    assert.match(ahead.kept.find((k) => k.image === aside)?.reason ?? '', /did not complete/, 'purge-aside keeps the image of a restore that did not complete, whatever its age');
 
     const noConsent = await vmbackup('aside', 'put-back', aside);
     assert.equal(noConsent.exitCode, 2, 'off a terminal, put-back needs --dry-run or --yes');

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { execa } from 'execa';
 import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
+import type { AsidePurgeResult } from '../../activities/aside-activities.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { vmbackup, vmbackupJson } from '../support/cli.ts';
@@ -63,6 +64,9 @@ describe('restoreInstance', () => {
     assert.equal(await imageHash(d.image), d.firstHash, 'the disk is byte-identical to the first backup’s snapshot');
     assert.ok(r.asideImage?.startsWith(`${d.image}.vmbackup-aside-`));
     assert.equal(await imageHash(r.asideImage!), d.currentHash, 'the replaced disk is kept, unchanged');
+    // The restore completed, so purge-aside may take its aside image once keep_aside_days have passed (a later date only looks).
+    const later = await vmbackupJson<AsidePurgeResult>('purge-aside', '--dry-run', '--as-of', '2099-01-01T00:00:00Z');
+    assert.ok(later.removed.some((x) => x.image === r.asideImage), 'the aside image of a completed restore is marked for a later purge');
 
     // The next backup of the restored disk starts a new chain: full, one snapshot.
     const next = await vmbackupJson<BackupResult>('backup', d.vm, '--wait', '--again');
