@@ -14,6 +14,7 @@ import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { vmbackup, vmbackupJson } from '../support/cli.ts';
 import { changeBlocks, createDisk, exportToFile, MiB, removeDisk } from '../support/disks.ts';
+import { useHoldPoints } from '../support/hold-points.ts';
 import { waitForChildPid } from '../support/run-files.ts';
 import { config, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
@@ -74,15 +75,20 @@ test('a restore while a backup of the same VM runs is refused, never interleaved
   const vm = uniqueVmId('busy');
   const image = await createDisk(vm, 1024 * MiB);
   cleanup.push(() => removeDisk(image));
+  // The backup is parked mid-way (it holds the disk) while the restore is tried: no race with a fast copy.
+  const holds = useHoldPoints();
+  cleanup.push(async () => holds.dispose());
   const worker = await startWorker(HOST);
   cleanup.push(() => worker.stop());
   const first = await vmbackupJson<BackupResult>('backup', vm, '--wait');
   await changeBlocks(image, 1024 * MiB, 64);
   const before = await hashOf(image);
 
+  holds.arm('backup.before-copy', image);
   const running = await vmbackupJson<{ workflowId: string }>('backup', vm, '--again');
-  await waitForChildPid(HOST, `backup.${POOL}.${image}@`);
+  await holds.held('backup.before-copy');
   const r = await vmbackup('restore', vm, '--version', first.versionUid!, '--yes');
+  holds.release('backup.before-copy');
   assert.equal(r.exitCode, 5, r.stderr); // busy: nothing was changed
   assert.match(r.stderr, new RegExp(`VM ${vm} has a running operation: ${running.workflowId.replaceAll('/', '\\/')}`));
   const client = await connectClient();
