@@ -2,7 +2,7 @@
 // valid version at or before a date, each in its own child restoreInstance on
 // the host that holds the version, a few at a time. One VM's failure (its own
 // restore compensates) never stops the others; the result sums them up.
-import { executeChild, log, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { executeChild, isCancellation, log, ParentClosePolicy, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import type { VersionActivities } from '../activities/version-activities.ts';
 import { rootCause } from '../lib/errors.ts';
@@ -85,6 +85,8 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
         });
         result.restored.push(item);
       } catch (err) {
+        // Cancelled: each child undoes its own restore (parent close policy), and the mass restore ends as cancelled.
+        if (isCancellation(err)) throw err;
         const message = rootCause(err).message;
         log.warn(`restore of ${item.vmId} failed`, { error: message });
         result.failed.push({ ...item, error: message });

@@ -127,19 +127,23 @@ describe('a cancelled restore puts everything back', () => {
   });
 });
 
-test('a restoreProject terminated mid-restore: its child restore is cancelled and puts everything back', { timeout: 240_000 }, async () => {
-  holds.arm('restore.before-restore', massImage);
-  const parent = await client.workflow.start('restoreProject', {
-    taskQueue: config.temporal.task_queue,
-    workflowId: `test-restore-cancel/project/${massVm}`,
-    args: [{ project: 'p-demo', pool: POOL, hosts: [HOST], concurrency: 1, waitSeconds: 60 }],
+for (const how of ['terminated', 'cancelled'] as const) {
+  test(`a restoreProject ${how} mid-restore: its child restore is cancelled and puts everything back`, { timeout: 240_000 }, async () => {
+    holds.arm('restore.before-restore', massImage);
+    const parent = await client.workflow.start('restoreProject', {
+      taskQueue: config.temporal.task_queue,
+      workflowId: `test-restore-cancel/project/${massVm}/${how}`,
+      args: [{ project: 'p-demo', pool: POOL, hosts: [HOST], concurrency: 1, waitSeconds: 60 }],
+    });
+    await holds.held('restore.before-restore');
+    const children = (await parent.describe()).raw.pendingChildren ?? [];
+    const childId = children.map((c) => c.workflowId ?? '').find((id) => id.includes(massVm));
+    assert.ok(childId, `the parent runs a child restore of ${massVm}: ${JSON.stringify(children)}`);
+    if (how === 'terminated') await parent.terminate('test: the operator terminates a mass restore');
+    else await parent.cancel();
+    holds.release('restore.before-restore');
+    await assert.rejects(client.workflow.getHandle(childId).result(), cancelled);
+    if (how === 'cancelled') await assert.rejects(parent.result(), cancelled, 'the mass restore ends as cancelled, not as a run with failures');
+    await assertAllBack(massVm);
   });
-  await holds.held('restore.before-restore');
-  const children = (await parent.describe()).raw.pendingChildren ?? [];
-  const childId = children.map((c) => c.workflowId ?? '').find((id) => id.includes(massVm));
-  assert.ok(childId, `the parent runs a child restore of ${massVm}: ${JSON.stringify(children)}`);
-  await parent.terminate('test: the operator terminates a mass restore');
-  holds.release('restore.before-restore');
-  await assert.rejects(client.workflow.getHandle(childId).result(), cancelled);
-  await assertAllBack(massVm);
-});
+}
