@@ -28,11 +28,12 @@ import { startWorker, type WorkerProcess } from './worker-process.ts';
 export const SCALE_DISKS = 10_000;
 export const VERSIONS_PER_DISK = 8;
 const PROJECTS = 100;
-const HOST = 'backup1';
 
 export interface ScaleCloud {
   configFile: string;
   host: string;
+  /** The host's private state_dir (the night's plan files are under `nights/`). */
+  stateDir: string;
   /** The private task queue: every workflow of this cloud runs on it or on its host queue. */
   taskQueue: string;
   /** A server whose disk is in Ceph and has 8 versions: what `where`, `ls` and `restore` ask about. */
@@ -53,6 +54,8 @@ const pad = (i: number, n = 5) => String(i).padStart(n, '0');
 /** Starts the fake cloud, fills the private store, and starts the host's worker. */
 export async function startScaleCloud(log: (text: string) => void = () => {}): Promise<ScaleCloud> {
   const run = `scale-${Date.now().toString(36)}`;
+  // A host of its own name: whatever other tests run on the stack's backup1 (a purge its night would wait for) is no concern of this cloud.
+  const host = run;
   const configFile = writePrivateConfig('scale');
   const base = loadConfig(configFile);
   const dir = join(ROOT, '.stack/scale', run);
@@ -84,7 +87,7 @@ export async function startScaleCloud(log: (text: string) => void = () => {}): P
 
     const backy2Config = makeStore(base.hosts[0]!.backy2_config, dir);
     await execa(base.engine.bin, ['-c', backy2Config, 'initdb']);
-    const versions = await fillStore(join(dir, 'backy.sqlite'), ids.map((id) => workloadImage('vms', id)));
+    const versions = await fillStore(join(dir, 'backy.sqlite'), ids.map((id) => workloadImage('vms', id)), host);
     log(`scale: private store ${dir} holds ${versions} versions`);
 
     const { hosts: _hosts, source: _source, ...rest } = base;
@@ -92,15 +95,15 @@ export async function startScaleCloud(log: (text: string) => void = () => {}): P
       configFile,
       yaml.dump({
         ...rest,
-        hosts: [{ name: HOST, backy2_config: backy2Config, state_dir: stateDir, concurrency: 2 }],
+        hosts: [{ name: host, backy2_config: backy2Config, state_dir: stateDir, concurrency: 2 }],
         compute: { driver: 'openstack', openstack_env: fake.env, wait_seconds: 60 },
         inventory: { driver: 'openstack' },
-        project_assignments: { default: HOST },
+        project_assignments: { default: host },
         exclude: { servers: { global: [], projects: {} }, volumes: { global: [], projects: {} } },
       }),
     );
     await Promise.all(onCeph.map((id) => data.createRandom(`${id}_disk`, 4 * 1024 * 1024, 1024 * 1024)));
-    worker = await startWorker(HOST, configFile);
+    worker = await startWorker(host, configFile);
     connection = await Connection.connect({ address: base.temporal.address });
     const client = new Client({ connection, namespace: base.temporal.namespace });
     const cli = async (...args: string[]) => {
@@ -108,7 +111,7 @@ export async function startScaleCloud(log: (text: string) => void = () => {}): P
       const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, ...args], { cwd: ROOT, reject: false });
       return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), seconds: (performance.now() - t0) / 1000 };
     };
-    return { configFile, host: HOST, taskQueue: base.temporal.task_queue, vm, onCeph, versions, fake, client, cli, cleanup };
+    return { configFile, host, stateDir, taskQueue: base.temporal.task_queue, vm, onCeph, versions, fake, client, cli, cleanup };
   } catch (err) {
     await cleanup();
     throw err;
@@ -129,7 +132,7 @@ function makeStore(stackConfig: string, dir: string): string {
  * backups: the oldest full, the rest differential, each with its daily tag, its
  * expiry, made an hour or two before now on each of the last eight days.
  */
-async function fillStore(db: string, images: string[]): Promise<number> {
+async function fillStore(db: string, images: string[], host: string): Promise<number> {
   const values = images.map((image, i) => `(${i}, '${ImageName.parse(image)}')`).join(',');
   const sql = `
     PRAGMA journal_mode = WAL;
@@ -144,7 +147,7 @@ async function fillStore(db: string, images: string[]): Promise<number> {
              disk.name AS name, day.d AS d, disk.n AS n
       FROM disk, day;
     INSERT INTO versions (uid, date, name, snapshot_name, size, size_bytes, valid, protected)
-      SELECT uid, date, name, replace(date, ' ', 'T') || '_${HOST}', 16, 67108864, 1, 0 FROM v;
+      SELECT uid, date, name, replace(date, ' ', 'T') || '_${host}', 16, 67108864, 1, 0 FROM v;
     INSERT INTO tags (version_uid, name) SELECT uid, CASE WHEN d = ${VERSIONS_PER_DISK - 1} THEN 'full_backup' ELSE 'differential_backup' END FROM v;
     INSERT INTO tags (version_uid, name) SELECT uid, 'b_daily' FROM v;
     INSERT INTO tags (version_uid, name) SELECT uid, 'expires_' || date(date, '+8 days') FROM v;

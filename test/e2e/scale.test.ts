@@ -15,12 +15,23 @@
 // per event; history 50,000 events / 50 MB → < 25,000 and < 25 MB), read from
 // the histories themselves.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { historyWeights, SCALE_DISKS, type ScaleCloud, startScaleCloud, VERSIONS_PER_DISK } from '../../scripts/support/scale-cloud.ts';
 
 const MB = 1024 * 1024;
 let cloud: ScaleCloud;
+
+/** Every workflow of the cloud so far (continued runs and children too) is well inside Temporal's limits. */
+async function assertWithinLimits(types: string[]): Promise<void> {
+  for (const w of await historyWeights(cloud, types)) {
+    assert.ok(w.maxEventPayloadBytes < 1 * MB, `${w.type} ${w.workflowId}: an event carries ${w.maxEventPayloadBytes} bytes of payload`);
+    assert.ok(w.events < 25_000, `${w.type} ${w.workflowId}: ${w.events} events`);
+    assert.ok(w.bytes < 25 * MB, `${w.type} ${w.workflowId}: history of ${w.bytes} bytes`);
+  }
+}
 
 before(async () => {
   cloud = await startScaleCloud();
@@ -73,10 +84,17 @@ test('10,000 disks and 80,000 versions: the night plans, where, ls, restore and 
   assert.equal(unhandled.hosts[0]!.inventory[0]!.disks, SCALE_DISKS);
   assert.deepEqual(unhandled.hosts[0]!.disks, [], 'every disk is handled here: nothing to remove');
 
-  const weights = await historyWeights(cloud, ['nightlyBackups', 'listInventory', 'listBackups', 'restoreInstance', 'removeUnhandled']);
-  for (const w of weights) {
-    assert.ok(w.maxEventPayloadBytes < 1 * MB, `${w.type} ${w.workflowId}: an event carries ${w.maxEventPayloadBytes} bytes of payload`);
-    assert.ok(w.events < 25_000, `${w.type} ${w.workflowId}: ${w.events} events`);
-    assert.ok(w.bytes < 25 * MB, `${w.type} ${w.workflowId}: history of ${w.bytes} bytes`);
-  }
+  await assertWithinLimits(['nightlyBackups', 'listInventory', 'listBackups', 'restoreInstance', 'removeUnhandled']);
+});
+
+test('a real night over the cloud pages its queue from the host across continue-as-new, and leaves no plan file', { timeout: 600_000 }, async () => {
+  // One child per run: the second run reads the queue's second page (offset 1) from the host's plan file.
+  const [night] = await json<Array<{ workflowId: string } & NightlySummary>>('run-nightly', '--wait', '--children-per-run', '1');
+  assert.deepEqual(night!.counts, { planned: 2, full: 2, incremental: 0, skipped: SCALE_DISKS - 2, failed: 0 });
+  assert.equal(night!.runs, 2);
+  assert.deepEqual(night!.backedUp.map((d) => d.id).sort(), [...cloud.onCeph].sort());
+  assert.deepEqual(readdirSync(join(cloud.stateDir, 'nights')), [], 'the finished night removed its plan');
+  const ls = await json<{ versions: Array<{ uid: string }> }>('ls', cloud.vm.id);
+  assert.equal(ls.versions[0]!.uid, night!.backedUp.find((d) => d.id === cloud.vm.id)!.versionUid, "tonight's version is the newest");
+  await assertWithinLimits(['nightlyBackups', 'backupInstance']);
 });
