@@ -1,12 +1,15 @@
 // `npm run bench`: the backup workflow against the raw tools, in one run, on a
 // 1 GiB image of random data. Each case runs 3 times (median), the page cache
 // dropped before each. Then the fleet case (scripts/support/fleet-bench.ts):
-// 200 small disks through nightlyBackups on both hosts, against a script.
+// 200 small disks through nightlyBackups on both hosts, against a script. Then
+// the scale case (scripts/support/scale-bench.ts): the scale test's cloud of
+// 10,000 servers and 80,000 versions, the night's plan and a restore's look-up.
 // Merges every figure into docs/bench/results.json (keys it does not measure stay).
 //
 // The whole bench takes a while; one part runs alone with
 //   npm run bench -- --only disk     the single-disk cases below
 //   npm run bench -- --only fleet    the fleet case (about 11 minutes; FLEET_VMS=20 for a 2-minute try)
+//   npm run bench -- --only scale    the scale case (about a minute)
 //
 // Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
@@ -26,6 +29,7 @@ import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { log, median, round, timed } from './support/bench-timing.ts';
 import { fleetBench } from './support/fleet-bench.ts';
+import { scaleBench } from './support/scale-bench.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
@@ -34,7 +38,7 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const CASES = ['disk', 'fleet'] as const;
+const CASES = ['disk', 'fleet', 'scale'] as const;
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
@@ -185,6 +189,7 @@ async function main(): Promise<void> {
   const figures = {
     ...(only === undefined || only === 'disk' ? await diskBench() : {}),
     ...(only === undefined || only === 'fleet' ? await fleetBench() : {}),
+    ...(only === undefined || only === 'scale' ? await scaleBench() : {}),
   };
   const file = join(ROOT, 'docs/bench/results.json');
   mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });
