@@ -84,15 +84,18 @@ export function createRestoreActivities(deps: HostDeps) {
      */
     async createRescueServer(input: { name: string; projectId: string; flavor: string; image: string; network: string; oldId: string; mark: string }): Promise<{ id: string }> {
       const sameName = (await compute.listServers()).filter((s) => s.name === input.name && s.projectId === input.projectId && s.id !== input.oldId);
+      const others: string[] = [];
       for (const s of sameName) {
-        if ((await compute.show(s.id))?.properties?.[RESCUE_MARK] === input.mark) return { id: s.id };
+        const mark = (await compute.show(s.id))?.properties?.[RESCUE_MARK];
+        if (mark === input.mark) return { id: s.id };
+        others.push(mark ? `${s.id}, made by the earlier rescue ${mark}` : s.id);
       }
-      if (sameName.length) {
+      if (others.length) {
         throw ApplicationFailure.create({
           type: 'RescueError',
           nonRetryable: true,
           message:
-            `a server named ${input.name} already exists in project ${input.projectId} (${sameName.map((s) => s.id).join(', ')}) and this rescue did not make it; ` +
+            `a server named ${input.name} already exists in project ${input.projectId} (${others.join('; ')}) and this rescue did not make it; ` +
             'it was not touched and nothing was created. Rename or remove that server if it is not needed, then rescue again',
         });
       }
