@@ -14,10 +14,12 @@
 // Everything made here goes in `cleanup()`: the store folder, the Ceph images,
 // the worker, the fake.
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
+import { backy2Setting } from '../../activities/engine/backy2-config.ts';
+import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import { loadConfig } from '../../lib/config/load.ts';
 import { ImageName, workloadImage } from '../../lib/naming.ts';
 import { type FakeOpenstack, fakeServer, startFakeOpenstack } from '../../test/support/fake-openstack.ts';
@@ -118,12 +120,25 @@ export async function startScaleCloud(log: (text: string) => void = () => {}): P
   }
 }
 
-/** A backy2 config of the store in `dir`: the stack's host config with its own folder. */
+/** A backy2 config of the store in `dir`: the stack's host config with every path of its own. */
 function makeStore(stackConfig: string, dir: string): string {
   mkdirSync(join(dir, 'data'), { recursive: true });
   mkdirSync(join(dir, 'lock'), { recursive: true });
   const file = join(dir, 'backy.cfg');
-  writeFileSync(file, readFileSync(stackConfig, 'utf8').replaceAll(dirname(stackConfig), dir));
+  const own: Record<string, string> = {
+    logfile: join(dir, 'backy.log'),
+    lock_dir: join(dir, 'lock'),
+    engine: `sqlite:///${join(dir, 'backy.sqlite')}`,
+    path: join(dir, 'data'),
+    cachedir: join(dir, 'nbd-cache'),
+  };
+  let text = readFileSync(stackConfig, 'utf8');
+  for (const [key, value] of Object.entries(own)) text = text.replace(new RegExp(`^(${key}\\s*[:=]\\s*).*$`, 'm'), `$1${value}`);
+  writeFileSync(file, text);
+  // Never let a private store's writes reach the stack's: check what backy2 will read.
+  if (sqliteMetaPath(file) !== join(dir, 'backy.sqlite') || backy2Setting(file, 'DataBackend', 'path') !== join(dir, 'data')) {
+    throw new Error(`${file}: its metadata or data path is not in ${dir}`);
+  }
   return file;
 }
 
