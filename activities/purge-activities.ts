@@ -6,6 +6,7 @@ import type { PurgePlan, StoreCleanup } from '../lib/operations/purge.ts';
 import { decidePurge, type KeepReason, type PurgePolicy, summarizeKept } from '../lib/purge-policy.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
+import type { DiskLocks } from './lock-activities.ts';
 import { holdPoint } from './test-hooks.ts';
 
 /** Removals one run plans at most; a longer backlog is worked off over the next nights. */
@@ -18,7 +19,7 @@ export interface RemoveVersionsResult {
   skipped: Array<{ uid: string; reason: KeepReason }>;
 }
 
-export function createPurgeActivities(deps: HostDeps) {
+export function createPurgeActivities(deps: HostDeps, locks: DiskLocks) {
   const { engine } = deps;
   const current = async () => new Map((await engine.listVersions()).map((v) => [v.uid, v]));
   return {
@@ -41,6 +42,10 @@ export function createPurgeActivities(deps: HostDeps) {
       const mayGo = new Set(input.lastValidMayGo ?? []);
       await holdPoint('purge.before-remove', deps.host.name);
       let now = await current();
+      // A disk another operation holds (a restore reading one of these versions) keeps
+      // its versions this time; the lock is read from Temporal itself, so it is current.
+      const busy = new Map<string, string | undefined>();
+      for (const name of new Set(input.uids.map((uid) => now.get(uid)?.name).filter((n) => n !== undefined))) busy.set(name, await locks.holderOf(name));
       const validLeft = new Map<string, number>();
       for (const v of now.values()) if (v.valid) validLeft.set(v.name, (validLeft.get(v.name) ?? 0) + 1);
       await withHeartbeat({ step: 'remove', percent: 0 }, async (report) => {
@@ -48,6 +53,10 @@ export function createPurgeActivities(deps: HostDeps) {
           const version = now.get(uid);
           // Protection is checked again: an operator may have protected it since the plan.
           if (version?.protected) result.skipped.push({ uid, reason: 'protected' });
+          else if (version && busy.get(version.name)) {
+            log.info(`keeping version ${uid} of ${version.name}: ${busy.get(version.name)} holds the disk`);
+            result.skipped.push({ uid, reason: 'busy' });
+          }
           else if (version?.valid && validLeft.get(version.name) === 1 && !mayGo.has(version.name)) result.skipped.push({ uid, reason: 'newest-valid' });
           else if (version) {
             log.info(`removing version ${uid} of ${version.name} (${version.date})`);

@@ -36,7 +36,7 @@ export interface PurgePolicy {
   maxRemovals?: number;
 }
 
-export const KEEP_REASONS = ['protected', 'newest-valid', 'too-young', 'unknown-expiry', 'not-expired', 'over-run-limit'] as const;
+export const KEEP_REASONS = ['protected', 'newest-valid', 'too-young', 'unknown-expiry', 'not-expired', 'over-run-limit', 'busy'] as const;
 export type KeepReason = (typeof KEEP_REASONS)[number];
 
 export interface Expiry {

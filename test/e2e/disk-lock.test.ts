@@ -6,7 +6,8 @@
 //     lane reaches X: X is skipped `busy`, never snapshotted half-written;
 //   - two backups of one disk at once: the second is refused (exit 5), the
 //     first keeps its snapshot; exactly one snapshot and one new version;
-//   - a restore asked to wait for a running backup starts after it, and restores.
+//   - a restore asked to wait for a running backup starts after it, and restores;
+//   - a purge meeting a restore of an expired version keeps that version.
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,13 +15,15 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import { execa } from 'execa';
+import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import { type BackupResult, PROGRESS_QUERY, type StepProgress } from '../../lib/operations/backup.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
-import { vmbackupWith } from '../support/cli.ts';
+import { vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { changeBlocks, createDisk, exportToFile, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { fakeServer } from '../support/fake-openstack.ts';
 import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
@@ -186,4 +189,31 @@ test('a restore asked to wait for a running backup starts after it, byte-identic
   const restored = JSON.parse(r.stdout) as RestoreResult & { finishedAt: string };
   assert.ok(Date.parse(restored.finishedAt) >= Date.parse(made.finishedAt), 'the restore finished after the backup');
   assert.equal(await hashOf(target), versionHash, 'the disk is byte-identical to the chosen version');
+});
+
+test('a purge keeps the expired version a running restore reads, and the restore completes byte-identical', { timeout: 600_000 }, async () => {
+  const target = image(VMS.target.id);
+  const old = await json<BackupResult>('backup', VMS.target.id, '--wait', '--again');
+  const oldHash = await hashOf(`${target}@${old.plan.snapshot}`);
+  await changeBlocks(target, SIZE, 2);
+  await json<BackupResult>('backup', VMS.target.id, '--wait', '--again');
+  // The old version expired long ago: purge would remove it (stands in for 40 nights of waiting).
+  const db = sqliteMetaPath(config.hosts.find((h) => h.name === HOST)!.backy2_config)!;
+  const sql = (q: string) => execa('sqlite3', ['-cmd', '.timeout 10000', db, q]);
+  await sql(`UPDATE versions SET date = datetime(date, '-40 days') WHERE uid = '${old.versionUid}'`);
+  await sql(`UPDATE tags SET name = 'expires_2001-01-09' WHERE version_uid = '${old.versionUid}' AND name LIKE 'expires_%'`);
+
+  holds.arm('restore.before-restore', target);
+  const restoring = cli('-o', 'json', 'restore', VMS.target.id, '--version', old.versionUid!, '--yes');
+  await holds.held('restore.before-restore');
+  const { dryRun, run } = await vmbackupConfirmed(configFile, 'purge', '--host', HOST);
+  assert.match(dryRun.stdout, new RegExp(old.versionUid!), 'the dry run plans the expired version');
+  assert.equal(run.exitCode, 0, run.stderr);
+  assert.ok((await versionsOf(target)).includes(old.versionUid!), 'the version under restore is kept');
+  assert.match(run.stdout, /busy/);
+
+  holds.release('restore.before-restore');
+  const r = await restoring;
+  assert.equal(r.exitCode, 0, r.stderr);
+  assert.equal(await hashOf(target), oldHash, 'the restore of the kept version is byte-identical');
 });
