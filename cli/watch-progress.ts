@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { HeartbeatProgress } from '../activities/heartbeat.ts';
-import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
+import { stepProgressQuery } from '../workflows/definitions.ts';
 import { formatBytes } from './output/format.ts';
 import { ProgressLine } from './output/progress.ts';
 
@@ -44,7 +44,7 @@ export async function withProgressLine<R>(result: Promise<R>, show: boolean, int
 }
 
 async function describeProgress(handle: WorkflowHandle): Promise<string> {
-  const [step, description] = await Promise.all([handle.query<StepProgress>(PROGRESS_QUERY), handle.describe()]);
+  const [step, description] = await Promise.all([handle.query(stepProgressQuery), handle.describe()]);
   const parts = [`[${step.step}]`];
   const activity = description.raw.pendingActivities?.[0];
   const payload = activity?.heartbeatDetails?.payloads?.[0];

@@ -40,6 +40,13 @@ export class DiskBusyError extends VmbackupError {}
 /** A destructive run found a plan other than the one the operator confirmed, and removed nothing. */
 export class PlanChangedError extends VmbackupError {}
 
+/**
+ * The inventory lists no disk of a workload at all while the store holds its
+ * backups, or shrank sharply since the last one: an outage or a wrong scope far
+ * more likely than a fleet that vanished, so nothing is judged deleted on its word.
+ */
+export class UnsafeInventoryError extends VmbackupError {}
+
 /** An external command failed; `command` is its argv for the logs. */
 export class CommandError extends VmbackupError {
   constructor(
@@ -52,8 +59,22 @@ export class CommandError extends VmbackupError {
   }
 }
 
-/** ApplicationFailure types that no retry can fix. */
-export const NON_RETRYABLE_TYPES = ['ConfigError', 'InvalidInputError', 'UnknownVmError', 'UnknownVersionError', 'DiskBusyError'] as const;
+/**
+ * ApplicationFailure types that no retry can fix: every activity and child
+ * workflow is given this one list (a CommandError, a busy image or a timeout
+ * is retried). `RescueError` is raised by rescueInstance itself.
+ */
+export const NON_RETRYABLE_TYPES = [
+  'ConfigError',
+  'ConfigMismatchError',
+  'InvalidInputError',
+  'UnknownVmError',
+  'UnknownVersionError',
+  'DiskBusyError',
+  'PlanChangedError',
+  'UnsafeInventoryError',
+  'RescueError',
+];
 
 /**
  * The innermost cause of an error: a failed workflow's message is about the

@@ -11,7 +11,7 @@ function asideActivities(host: string) {
   return proxyActivities<AsideActivities>({
     taskQueue: hostTaskQueue(workflowInfo().taskQueue, host),
     startToCloseTimeout: '10m',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
 }
 

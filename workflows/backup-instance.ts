@@ -1,7 +1,7 @@
 // backupInstance: one VM disk's incremental backup, the runbook's four steps.
 // The workflow only decides; every step runs as an activity on the backup host
 // whose backy2 store keeps the versions.
-import { ActivityCancellationType, defineQuery, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityCancellationType, log, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { BackupActivities, PreparedBackup } from '../activities/backup-activities.ts';
 import { backupSnapshotName, vmDiskImage } from '../lib/naming.ts';
 import {
@@ -9,16 +9,15 @@ import {
   BackupInstanceInput as InputSchema,
   type BackupPlan,
   type BackupResult,
-  PROGRESS_QUERY,
   type StepProgress,
 } from '../lib/operations/backup.ts';
 import { Outcome } from '../lib/search-attributes.ts';
+import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
-export const progressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
 
-const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
 
 /**
  * The host's activities. backupInstance runs on its host's own task queue
@@ -28,7 +27,7 @@ const NON_RETRYABLE = ['UnknownVmError', 'InvalidInputError'];
  * another host's worker, so a start on the wrong queue fails at once.)
  */
 function hostActivities() {
-  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE };
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1m', maximumAttempts: 30, nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
   const short = proxyActivities<BackupActivities>({ startToCloseTimeout: '30m', heartbeatTimeout: '30s', retry });
   // The copy can take hours; a dead host is noticed by the missing heartbeat, not the long timeout.
   // On cancellation the workflow waits for the copy to stop and clean up, so the history shows it done.
@@ -44,7 +43,7 @@ function hostActivities() {
 export async function backupInstance(raw: BackupInstanceInput): Promise<BackupResult> {
   const input = parseInput(InputSchema, raw);
   let progress: StepProgress = { step: 'inspect' };
-  setHandler(progressQuery, () => progress);
+  setHandler(stepProgressQuery, () => progress);
   const startedAt = new Date(); // workflow time: the same on every replay
   const host = hostActivities();
   const disk = { pool: input.pool, image: input.image ?? vmDiskImage(input.vmId) };

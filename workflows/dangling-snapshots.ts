@@ -6,10 +6,11 @@ import type { SnapshotActivities } from '../activities/snapshot-activities.ts';
 import { type DanglingSnapshotsResult, DanglingSnapshotsInput as InputSchema, type DanglingSnapshotsInput } from '../lib/operations/dangling-snapshots.ts';
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 const { findDanglingSnapshots, removeDanglingSnapshots } = proxyActivities<SnapshotActivities>({
   startToCloseTimeout: '30m',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInputError'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 export async function danglingSnapshots(raw: DanglingSnapshotsInput): Promise<DanglingSnapshotsResult> {

@@ -7,10 +7,11 @@ import type { InventoryActivities } from '../activities/inventory-activities.ts'
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
 import { ListInventoryInput as InputSchema, type ListInventoryInput } from '../lib/operations/where.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 const { projectInventory } = proxyActivities<InventoryActivities>({
   startToCloseTimeout: '10m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 export async function listInventory(raw: ListInventoryInput): Promise<InventorySnapshot> {

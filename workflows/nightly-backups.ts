@@ -10,7 +10,6 @@
 import {
   ActivityFailure,
   continueAsNew,
-  defineQuery,
   executeChild,
   log,
   ParentClosePolicy,
@@ -24,7 +23,7 @@ import {
 import type { FleetActivities } from '../activities/fleet-activities.ts';
 import type { InventoryActivities } from '../activities/inventory-activities.ts';
 import type { StoreActivities } from '../activities/store-activities.ts';
-import { rootCause } from '../lib/errors.ts';
+import { NON_RETRYABLE_TYPES, rootCause } from '../lib/errors.ts';
 import type { FleetPolicy, NightlyDisk, SkipCode } from '../lib/fleet/plan.ts';
 import type { Workload } from '../lib/naming.ts';
 import {
@@ -41,9 +40,9 @@ import {
 import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { backupInstance } from './backup-instance.ts';
+import { nightlyProgressQuery } from './definitions.ts';
 import { parseInput } from './parse-input.ts';
 
-export const nightlyProgressQuery = defineQuery<NightlyProgress>('progress');
 
 export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary> {
   const input = parseInput(InputSchema, raw);
@@ -53,7 +52,7 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
     taskQueue: hostQueue,
     startToCloseTimeout: '10m',
     heartbeatTimeout: '1m',
-    retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError'] },
+    retry: { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
   // Waiting for a purge can take as long as the purge; its heartbeat says it is alive.
   const waiter = proxyActivities<StoreActivities>({ taskQueue: hostQueue, startToCloseTimeout: '12h', heartbeatTimeout: '1m' });

@@ -5,6 +5,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AsideActivities, AsidePurgeResult } from '../activities/aside-activities.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 export interface PurgeAsideInput {
   /** Any backup host with a worker: Ceph is the same from all of them. */
@@ -23,7 +24,7 @@ export async function purgeAside(input: PurgeAsideInput): Promise<AsidePurgeResu
     startToCloseTimeout: '6h',
     // `rbd rm` of a big image takes minutes: the activity heartbeats meanwhile.
     heartbeatTimeout: '30s',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInputError'] },
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
   return purgeAsideImages({ pools: input.pools, keepDays: input.keepDays, now: input.now, dryRun: input.dryRun, named: input.named });
 }

@@ -5,11 +5,12 @@ import type { InvalidVersionActivities } from '../activities/invalid-version-act
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { RemoveInvalidsInput as InputSchema, type RemoveInvalidsInput, type RemoveInvalidsResult } from '../lib/operations/remove-invalids.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 const { findInvalidVersions, removeInvalidVersions } = proxyActivities<InvalidVersionActivities>({
   // backy2 removes a version's blocks one by one; a large one takes minutes.
   startToCloseTimeout: '2h',
-  retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInputError'] },
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 
 export async function removeInvalids(raw: RemoveInvalidsInput): Promise<RemoveInvalidsResult> {

@@ -8,6 +8,7 @@ import type { UnhandledActivities } from '../activities/unhandled-activities.ts'
 import { RemoveUnhandledInput as InputSchema, type RemoveUnhandledInput, type RemoveUnhandledResult } from '../lib/operations/remove-unhandled.ts';
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 /** Versions per removeVersions call: about a minute of backy2 `rm`s. */
 const BATCH = 50;
@@ -15,7 +16,7 @@ const BATCH = 50;
 const { planUnhandled } = proxyActivities<UnhandledActivities>({
   startToCloseTimeout: '10m',
   // An inventory that cannot be read fails the run with nothing removed; a few tries cover a blip.
-  retry: { initialInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: ['InvalidInputError', 'ConfigError', 'UnsafeInventoryError'] },
+  retry: { initialInterval: '5s', maximumAttempts: 3, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
 });
 // backy2 removes a version's blocks one by one; the activity heartbeats while it does.
 const { removeVersions } = proxyActivities<PurgeActivities>({

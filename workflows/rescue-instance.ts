@@ -9,12 +9,13 @@ import { RESCUE_MARK, type RescueInstanceInput, RescueInstanceInput as InputSche
 import { diskOperationAttributes } from '../lib/search-attributes.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueResult> {
   const input = parseInput(InputSchema, raw);
   const act = proxyActivities<RestoreActivities>({
     startToCloseTimeout: '10m',
-    retry: { maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInputError', 'UnknownVmError'] },
+    retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
   await act.checkServerGone({ vmId: input.vmId });
   const recorded = await act.readServerMetadata({ pool: input.pool, image: vmDiskImage(input.vmId), snapshot: input.snapshotName });

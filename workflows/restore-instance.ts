@@ -5,19 +5,19 @@
 // undone newest first (saga), and the workflow fails with what happened: the
 // original image is back and the VM runs again. Only a completed restore marks
 // the image it moved aside as free to purge later.
-import { ActivityCancellationType, CancellationScope, CancelledFailure, defineQuery, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, CancelledFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
-import { PROGRESS_QUERY, type StepProgress } from '../lib/operations/backup.ts';
+import type { StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
+import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';
+import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
-export const restoreProgressQuery = defineQuery<StepProgress>(PROGRESS_QUERY);
 
-const NON_RETRYABLE = ['UnknownVmError', 'UnknownVersionError', 'InvalidInputError'];
 
 function restoreActivities() {
-  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE };
+  const retry = { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
   // On a cancel, wait until the running step has really stopped (or finished) before compensating:
   // an undo must never race the step it undoes.
   const cancellationType = ActivityCancellationType.WAIT_CANCELLATION_COMPLETED;
@@ -44,7 +44,7 @@ function pick(a: RestoreActivities) {
 export async function restoreInstance(raw: RestoreInstanceInput): Promise<RestoreResult> {
   const input = parseInput(InputSchema, raw);
   let progress: StepProgress = { step: 'check' };
-  setHandler(restoreProgressQuery, () => progress);
+  setHandler(stepProgressQuery, () => progress);
   const act = restoreActivities();
   const startedAt = new Date();
   const disk = { pool: input.pool, image: input.image };

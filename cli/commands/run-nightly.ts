@@ -5,7 +5,8 @@ import { type Command, Option } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import type { Workload } from '../../lib/naming.ts';
-import type { NightlyInput, NightlyProgress, NightlySummary } from '../../lib/operations/nightly.ts';
+import type { NightlyInput, NightlySummary } from '../../lib/operations/nightly.ts';
+import { nightlyProgressQuery } from '../../workflows/definitions.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from '../../lib/operations/nightly-start.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
@@ -91,7 +92,7 @@ function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithF
       await Promise.all(
         handles.map(async ({ host, handle }) => {
           try {
-            const p = await handle.query<NightlyProgress>('progress');
+            const p = await handle.query(nightlyProgressQuery);
             return `${host}: ${p.done}/${p.planned} done, ${p.running.length} running, ${p.failed} failed, ${p.skipped} skipped`;
           } catch {
             return `${host}: starting`; // before the first workflow task, or between two runs

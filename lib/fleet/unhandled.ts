@@ -6,17 +6,10 @@
 // would back up again. Anything it cannot decide for certain is kept, and says why.
 import { projectFromTags } from '../backup-tags.ts';
 import type { ProjectAssignments } from '../config/schema.ts';
-import { VmbackupError } from '../errors.ts';
+import { UnsafeInventoryError } from '../errors.ts';
 import { diskIdFromImage, type Workload } from '../naming.ts';
 import { isSharpShrink, type Shrink } from './last-inventory.ts';
 import { assignmentOf } from './policy.ts';
-
-/**
- * The inventory lists no disk of a workload at all while the store holds its
- * backups: an outage or a wrong scope far more likely than a fleet with nothing
- * left, so nothing is judged deleted on its word.
- */
-export class UnsafeInventoryError extends VmbackupError {}
 
 export interface StoreVersion {
   uid: string;

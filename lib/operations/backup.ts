@@ -56,6 +56,4 @@ export const BackupResult = z.object({
 });
 export type BackupResult = z.infer<typeof BackupResult>;
 
-/** Query name that reports the current step of a running operation. */
-export const PROGRESS_QUERY = 'progress';
 export type StepProgress = { step: string; detail?: string };

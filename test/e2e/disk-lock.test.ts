@@ -17,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
 import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
-import { type BackupResult, PROGRESS_QUERY, type StepProgress } from '../../lib/operations/backup.ts';
+import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
@@ -30,6 +30,7 @@ import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
 import { withFakeOpenstack } from '../support/openstack-stack.ts';
 import { backy2, config, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { stepProgressQuery } from '../../workflows/definitions.ts';
 
 const HOST = 'backup1';
 const SIZE = 16 * MiB;
@@ -177,7 +178,7 @@ test('a restore asked to wait for a running backup starts after it, byte-identic
   assert.ok(restore, 'the restore started');
   // It waits on the lock: nothing stopped or moved aside while the backup holds the disk.
   for (;;) {
-    const progress = (await client.workflow.getHandle(restore.workflowId).query(PROGRESS_QUERY)) as StepProgress;
+    const progress = await client.workflow.getHandle(restore.workflowId).query(stepProgressQuery);
     if (progress.step === 'lock' && progress.detail?.startsWith('waiting for')) break;
     assert.ok(['check', 'lock'].includes(progress.step), `the restore went on to ${progress.step} while a backup held the disk`);
     await sleep(100); // polling a query, not timing the race: the hold point keeps the backup where it is

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../lib/config/load.ts';
-import type { NightlyProgress, NightlySummary } from '../../lib/operations/nightly.ts';
+import type { NightlySummary } from '../../lib/operations/nightly.ts';
+import { nightlyProgressQuery } from '../../workflows/definitions.ts';
 import { schedulePrefix } from '../../lib/schedules.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { changeBlocks, createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
@@ -146,7 +147,7 @@ test('a disk removed mid-run fails alone: the other VMs complete and the summary
   const handle = client.workflow.getHandle(started!.workflowId);
   // backup1 runs one backup at a time, in name order: once the first is under way, the last is still to come.
   for (;;) {
-    const p = await handle.query<NightlyProgress>('progress').catch(() => undefined);
+    const p = await handle.query(nightlyProgressQuery).catch(() => undefined);
     if (p && p.running.length > 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }

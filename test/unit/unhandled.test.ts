@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { advanceInventory, type LastInventory, shrinkSince } from '../../lib/fleet/last-inventory.ts';
-import { assertInventoryPlausible, assertNoSharpShrink, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, UnsafeInventoryError, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
+import { UnsafeInventoryError } from '../../lib/errors.ts';
+import { assertInventoryPlausible, assertNoSharpShrink, diskOfVersion, planUnhandled, type StoreVersion, type UnhandledPolicy, workloadsToCheck } from '../../lib/fleet/unhandled.ts';
 
 let n = 0;
 const version = (name: string, extra: Partial<StoreVersion> = {}): StoreVersion => ({
