@@ -4,7 +4,9 @@
 // the execution itself, not visibility, so the answer is current.
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import { diskIdFromImage, Workload } from '../lib/naming.ts';
 import { type DiskLockState, diskLockId } from '../lib/operations/disk-lock.ts';
+import { holdPoint } from './test-hooks.ts';
 
 /** The state of the lock `lockId`, read from the execution itself. */
 export async function diskLockState(temporal: Client, lockId: string): Promise<DiskLockState> {
@@ -26,20 +28,19 @@ export async function diskLockState(temporal: Client, lockId: string): Promise<D
 /**
  * Who holds the disk a stored version was made of, for steps that remove
  * versions: a purge never removes a version that a restore is reading. A
- * version is named after its image; the image may live in any configured pool.
+ * version is named after its image, whose name says its workload, and so its pool.
  */
 export interface DiskLocks {
   holderOf(image: string): Promise<string | undefined>;
 }
 
-export function createDiskLocks(temporal: Client, pools: readonly string[]): DiskLocks {
+export function createDiskLocks(temporal: Client, workloads: Partial<Record<Workload, { pool: string }>>): DiskLocks {
   return {
     async holderOf(image) {
-      for (const pool of pools) {
-        const state = await diskLockState(temporal, diskLockId(pool, image));
-        if (state.held) return state.holder ?? 'another operation';
-      }
-      return undefined;
+      const workload = Workload.options.find((w) => workloads[w] && diskIdFromImage(w, image) !== undefined);
+      if (!workload) return undefined; // no disk of a configured workload: nothing can lock it
+      const state = await diskLockState(temporal, diskLockId(workloads[workload]!.pool, image));
+      return state.held ? (state.holder ?? 'another operation') : undefined;
     },
   };
 }
@@ -47,7 +48,9 @@ export function createDiskLocks(temporal: Client, pools: readonly string[]): Dis
 export function createLockActivities(deps: { temporal: Client }) {
   return {
     async describeDiskLock(input: { lockId: string }): Promise<DiskLockState> {
-      return diskLockState(deps.temporal, input.lockId);
+      const state = await diskLockState(deps.temporal, input.lockId);
+      await holdPoint('lock.busy', input.lockId);
+      return state;
     },
   };
 }

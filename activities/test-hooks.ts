@@ -8,9 +8,11 @@
 // any, is a key the point must match, e.g. an image name); the activity that
 // reaches an armed point writes `<dir>/<point>.held` (the key and its pid) and
 // waits, heartbeating, until `<dir>/<point>.release` exists. Each arm holds once:
-// the activity removes the arm file as it parks. Keys: the image name, or the
-// VM id at restore.after-stop and restore.before-start, the host at purge.before-remove. See test/support/hold-points.ts.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// the activity removes the arm file as it parks. Keys: the image name; the VM id
+// at restore.after-stop and restore.before-start; the host at purge.before-remove;
+// the lock's workflow id at lock.busy (an operation found its disk held).
+// See test/support/hold-points.ts.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
@@ -28,6 +30,7 @@ export const HOLD_POINTS = [
   'restore.after-restore',
   'restore.before-start',
   'purge.before-remove',
+  'lock.busy',
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 
@@ -41,7 +44,10 @@ export async function holdPoint(point: HoldPoint, key: string): Promise<void> {
   if (wanted && wanted !== key) return;
   rmSync(arm, { force: true });
   const release = join(dir, `${point}.release`);
-  writeFileSync(join(dir, `${point}.held`), JSON.stringify({ key, pid: process.pid }));
+  // Renamed into place whole: the test reads it the moment it appears.
+  const held = join(dir, `${point}.held`);
+  writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid }));
+  renameSync(`${held}.tmp`, held);
   const ctx = inActivity();
   while (!existsSync(release)) {
     ctx?.heartbeat({ step: `held at ${point}` });

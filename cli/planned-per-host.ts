@@ -50,3 +50,22 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
     show: ({ results }) => command.show(results),
   });
 }
+
+/**
+ * What a planned command prints: under `-o json` the dry-run flag, the plan
+ * token, the results (under `key`) and the hosts that did not answer; else its
+ * table and, after a dry run, the line that carries the plan out.
+ */
+export function printPlanned<R>(
+  ctx: CliContext,
+  outcome: { dryRun: boolean; plan?: string | undefined; confirm?: string | undefined; results: R[]; errors: Array<{ host: string; error: string }> },
+  show: (results: R[]) => void,
+  key: 'hosts' | 'results' = 'hosts',
+): void {
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ dryRun: outcome.dryRun, plan: outcome.plan, [key]: outcome.results, errors: outcome.errors }, null, 2));
+    return;
+  }
+  show(outcome.results);
+  if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+}

@@ -11,7 +11,7 @@ import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { idStamp } from '../per-host.ts';
-import { runPlannedPerHost } from '../planned-per-host.ts';
+import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface PurgeOptions {
   host?: string;
@@ -90,12 +90,8 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
     describe: (results) => `remove ${results.reduce((n, r) => n + r.removed.length, 0)} versions on ${results.map((r) => r.host).join(', ')}`,
     show: printResults,
   });
-  const { results, errors } = outcome;
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun: outcome.dryRun, plan: outcome.plan, results, errors }, null, 2));
-  else {
-    printResults(results);
-    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
-  }
+  const { errors } = outcome;
+  printPlanned(ctx, outcome, printResults, 'results');
   for (const e of errors) console.error(`warning: host ${e.host} was not purged: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

@@ -9,7 +9,7 @@ import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { runPlannedPerHost } from '../planned-per-host.ts';
+import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface RemoveInvalidsOptions {
   host?: string;
@@ -61,12 +61,8 @@ async function runRemoveInvalids(ctx: CliContext, options: RemoveInvalidsOptions
     describe: (results) => `remove ${results.reduce((n, r) => n + r.versions.filter((v) => v.state === 'invalid').length, 0)} invalid versions on ${results.map((r) => r.host).join(', ')}`,
     show: printTable,
   });
-  const { results, errors, dryRun } = outcome;
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, plan: outcome.plan, hosts: results, errors }, null, 2));
-  else {
-    printTable(results);
-    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
-  }
+  const { errors } = outcome;
+  printPlanned(ctx, outcome, printTable);
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

@@ -12,7 +12,7 @@ import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { runPlannedPerHost } from '../planned-per-host.ts';
+import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface RemoveUnhandledOptions {
   host?: string;
@@ -83,11 +83,7 @@ async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptio
     show: printResults,
   });
   const { results, errors, dryRun } = outcome;
-  if (ctx.output === 'json') console.log(JSON.stringify({ dryRun, plan: outcome.plan, hosts: results, errors }, null, 2));
-  else {
-    printResults(results);
-    if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
-  }
+  printPlanned(ctx, outcome, printResults);
   for (const e of errors) console.error(`warning: host ${e.host}: nothing was removed: ${e.error}`);
   if (errors.length || results.some((r) => r.disks.some((d) => !dryRun && d.removed.length + d.skipped.length < d.versions.length))) process.exitCode = EXIT.failed;
 }

@@ -80,8 +80,3 @@ export function hostConfig(config: LoadedConfig, name: string) {
   }
   return host;
 }
-
-/** Every pool a configured workload keeps its images in. */
-export function workloadPools(config: Pick<LoadedConfig, 'workloads'>): string[] {
-  return [...new Set(Object.values(config.workloads).flatMap((w) => (w ? [w.pool] : [])))];
-}

@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
+import { diskLockId } from '../../lib/operations/disk-lock.ts';
 import { execa } from 'execa';
 import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
@@ -173,16 +173,14 @@ test('a restore asked to wait for a running backup starts after it, byte-identic
   holds.arm('backup.after-snapshot', target);
   const backup = await json<{ workflowId: string }>('backup', VMS.target.id, '--again');
   await holds.held('backup.after-snapshot');
+  // The restore parks where it finds the disk held: nothing stopped or moved aside by then.
+  holds.arm('lock.busy', diskLockId(POOL, target));
   const restoring = cli('-o', 'json', 'restore', VMS.target.id, '--version', version.versionUid!, '--yes', '--if-busy', 'wait');
+  await holds.held('lock.busy');
   const [restore] = await findWorkflows(client, `VmId = "${VMS.target.id}" AND Operation = "restore" AND ExecutionStatus = "Running"`);
   assert.ok(restore, 'the restore started');
-  // It waits on the lock: nothing stopped or moved aside while the backup holds the disk.
-  for (;;) {
-    const progress = await client.workflow.getHandle(restore.workflowId).query(stepProgressQuery);
-    if (progress.step === 'lock' && progress.detail?.startsWith('waiting for')) break;
-    assert.ok(['check', 'lock'].includes(progress.step), `the restore went on to ${progress.step} while a backup held the disk`);
-    await sleep(100); // polling a query, not timing the race: the hold point keeps the backup where it is
-  }
+  assert.deepEqual(await client.workflow.getHandle(restore.workflowId).query(stepProgressQuery), { step: 'lock', detail: `${POOL}/${target}` });
+  holds.release('lock.busy');
   holds.release('backup.after-snapshot');
   const made = (await client.workflow.getHandle(backup.workflowId).result()) as BackupResult;
   const r = await restoring;

@@ -1,10 +1,9 @@
 // The test side of activities/test-hooks.ts: arm a point, wait until a worker
 // is parked there, do something (kill it, start a rival, cancel), release it.
 // Workers started after `useHoldPoints()` inherit the hold folder.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { HOLD_DIR_ENV, type HoldPoint } from '../../activities/test-hooks.ts';
 
 export interface HoldPoints {
@@ -29,13 +28,27 @@ export function useHoldPoints(): HoldPoints {
       rmSync(file(point, 'release'), { force: true });
       writeFileSync(file(point, 'arm'), key);
     },
-    async held(point, timeoutMs = 120_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!existsSync(file(point, 'held'))) {
-        if (Date.now() > deadline) throw new Error(`no worker reached hold point ${point} within ${timeoutMs / 1000} s`);
-        await sleep(50);
-      }
-      return JSON.parse(readFileSync(file(point, 'held'), 'utf8')) as { key: string; pid: number };
+    held(point, timeoutMs = 120_000) {
+      // Woken by the folder's change events (the worker renames the file into place whole),
+      // looked at once more after the watch starts, so a file written just before is not missed.
+      const held = file(point, 'held');
+      return new Promise((resolve, reject) => {
+        const look = () => {
+          if (!existsSync(held)) return;
+          stop();
+          resolve(JSON.parse(readFileSync(held, 'utf8')) as { key: string; pid: number });
+        };
+        const watcher = watch(dir, look);
+        const timer = setTimeout(() => {
+          stop();
+          reject(new Error(`no worker reached hold point ${point} within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        const stop = () => {
+          watcher.close();
+          clearTimeout(timer);
+        };
+        look();
+      });
     },
     release(point) {
       rmSync(file(point, 'held'), { force: true });
