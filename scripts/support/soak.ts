@@ -34,7 +34,7 @@ export interface SoakOptions {
   sizeMiB: number;
   /** Every n-th run also restores in place, killed at a random moment (0: never). */
   restoreEvery: number;
-  /** The random moment is drawn from [0, this); default: the first, unkilled full backup's duration. */
+  /** The random moment is drawn from [0, this); default: the duration of an unkilled run of the same operation. */
   maxDelayMs?: number | undefined;
   log: (line: string) => void;
 }
@@ -45,15 +45,18 @@ export interface SoakFigures {
   soak_byte_identical: number;
   /** Runs that broke another promise: a snapshot left behind, a duplicate or half-made version, a failed workflow. */
   failures: string[];
+  /** Kills in all, and those that came while the operation still ran (the others came just after it ended). */
+  kills: number;
+  killsInside: number;
   seconds: number;
 }
 
 /** Where the kill landed: the activities running then, or that the operation had already ended. */
-async function moment(handle: WorkflowHandle): Promise<string> {
+async function moment(handle: WorkflowHandle): Promise<{ inside: boolean; where: string }> {
   const d = await handle.describe();
-  if (d.status.name !== 'RUNNING') return `after it ended (${d.status.name})`;
+  if (d.status.name !== 'RUNNING') return { inside: false, where: `after it ended (${d.status.name})` };
   const running = (d.raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} attempt ${a.attempt}`);
-  return running.length ? `in ${running.join(', ')}` : 'between activities';
+  return { inside: true, where: running.length ? `in ${running.join(', ')}` : 'between activities' };
 }
 
 export async function soak(o: SoakOptions): Promise<SoakFigures> {
@@ -107,7 +110,9 @@ export async function soak(o: SoakOptions): Promise<SoakFigures> {
     const handle = await begin();
     const t0 = performance.now();
     await sleep(delay); // the random moment itself, not a wait for a state
-    const where = await moment(handle);
+    const { inside, where } = await moment(handle);
+    kills++;
+    if (inside) killsInside++;
     await worker!.stop('SIGKILL');
     const killedAt = performance.now();
     log(o, `  ${what}: worker killed ${Math.round(killedAt - t0)} ms after the start (drawn: ${delay} ms), ${where}`);
@@ -119,16 +124,28 @@ export async function soak(o: SoakOptions): Promise<SoakFigures> {
 
   const failures: string[] = [];
   let identical = 0;
+  let kills = 0;
+  let killsInside = 0;
   try {
     await data.createRandom(image, size);
     worker = await startWorker(host.name, configFile);
-    // The chain's first version, unkilled: the runs are then the nightly case (incremental), and
-    // its duration bounds the random moments so that most land inside the operation.
-    const t0 = performance.now();
-    const base = (await (await start('backupInstance', {})).result()) as BackupResult;
-    const maxDelay = o.maxDelayMs ?? Math.round(performance.now() - t0);
-    log(o, `first version ${base.versionUid} (full, unkilled, ${maxDelay} ms); kill moments drawn from [0, ${maxDelay}) ms`);
-    const made = [base.versionUid!];
+    // Unkilled first: a full backup (the runs are then the nightly case, incremental), an
+    // incremental and a restore, whose durations bound the random moments of their kind so
+    // that the kills land inside the operation, not after it.
+    const unkilled = async <T>(begin: () => Promise<WorkflowHandle>) => {
+      const handle = await begin();
+      const t0 = performance.now();
+      const result = (await handle.result()) as T;
+      return { result, ms: Math.round(performance.now() - t0) };
+    };
+    const full = await unkilled<BackupResult>(() => start('backupInstance', {}));
+    await data.writeExtents(image, size, [{ offset: 0, data: randomBytes(MiB) }]);
+    const incremental = await unkilled<BackupResult>(() => start('backupInstance', {}));
+    const restore = await unkilled<RestoreResult>(() => start('restoreInstance', { image, versionUid: incremental.result.versionUid!, manageServer: false }));
+    await data.remove(restore.result.asideImage!);
+    const made = [full.result.versionUid!, incremental.result.versionUid!];
+    const bound = { backup: o.maxDelayMs ?? incremental.ms, restore: o.maxDelayMs ?? restore.ms };
+    log(o, `unkilled: full backup ${full.ms} ms, incremental ${incremental.ms} ms, restore ${restore.ms} ms; kill moments drawn from [0, ${bound.backup}) ms (backup), [0, ${bound.restore}) ms (restore)`);
 
     for (let run = 1; run <= o.runs; run++) {
       const problems: string[] = [];
@@ -140,7 +157,7 @@ export async function soak(o: SoakOptions): Promise<SoakFigures> {
         await data.writeExtents(image, size, extents);
         log(o, `run ${run}/${o.runs}: ${blocks.size} block(s) changed`);
 
-        const result = await killedRun<BackupResult>('backup', Math.floor(random() * maxDelay), () => start('backupInstance', {}));
+        const result = await killedRun<BackupResult>('backup', Math.floor(random() * bound.backup), () => start('backupInstance', {}));
         made.push(result.versionUid!);
         const snapHash = await exportHash(`${image}@${result.plan.snapshot}`);
         const restored = join(dir, 'restored.img');
@@ -158,7 +175,7 @@ export async function soak(o: SoakOptions): Promise<SoakFigures> {
 
         if (o.restoreEvery && run % o.restoreEvery === 0) {
           await data.writeExtents(image, size, [{ offset: Math.floor(random() * (size / BLOCK)) * BLOCK, data: randomBytes(MiB) }]);
-          const r = await killedRun<RestoreResult>('restore', Math.floor(random() * maxDelay), () =>
+          const r = await killedRun<RestoreResult>('restore', Math.floor(random() * bound.restore), () =>
             start('restoreInstance', { image, versionUid: result.versionUid!, manageServer: false }),
           );
           if ((await exportHash(image)) !== snapHash) {
@@ -189,8 +206,8 @@ export async function soak(o: SoakOptions): Promise<SoakFigures> {
     rmSync(configFile, { force: true });
   }
   const seconds = Math.round((performance.now() - started) / 1000);
-  log(o, `${identical}/${o.runs} runs byte-identical, ${failures.length} other problem(s), ${seconds} s in all (seed ${o.seed})`);
-  return { soak_runs: o.runs, soak_byte_identical: identical, failures, seconds };
+  log(o, `${identical}/${o.runs} runs byte-identical, ${failures.length} other problem(s); ${killsInside} of ${kills} kills came while the operation ran; ${seconds} s in all (seed ${o.seed})`);
+  return { soak_runs: o.runs, soak_byte_identical: identical, failures, kills, killsInside, seconds };
 }
 
 const log = (o: SoakOptions, line: string) => o.log(`[soak] ${line}`);
