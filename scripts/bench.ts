@@ -12,7 +12,7 @@
 //   npm run bench -- --only scale    the scale case (about a minute)
 //   npm run bench -- --only soak     the worker-kill soak (scripts/support/soak.ts): 20 backups of a
 //                                    changing disk, every other one with an in-place restore, each with
-//                                    its worker SIGKILLed at a random moment (about 20 minutes)
+//                                    its worker SIGKILLed at a random moment (about 13 minutes)
 //
 // Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
