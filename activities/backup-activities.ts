@@ -12,7 +12,7 @@ import { reapOrphan } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import type { HostDeps } from './host-deps.ts';
-import { holdPoint } from './test-hooks.ts';
+import { holdCopy, holdPoint } from './test-hooks.ts';
 
 export interface DiskRef {
   pool: string;
@@ -302,8 +302,10 @@ function createBackupSteps(deps: HostDeps) {
             {
               pidFile,
               cancelSignal: Context.current().cancellationSignal,
-              onProgress: ({ percent }) =>
-                report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
+              onProgress: ({ percent }) => {
+                holdCopy('backup.during-copy', input.image, pidFile);
+                report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal });
+              },
             },
           ),
         );

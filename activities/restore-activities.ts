@@ -13,7 +13,7 @@ import { withHeartbeat } from './heartbeat.ts';
 import { RESCUE_MARK } from '../lib/operations/rescue.ts';
 import { ASIDE_META } from '../lib/operations/restore.ts';
 import type { HostDeps } from './host-deps.ts';
-import { holdPoint } from './test-hooks.ts';
+import { holdCopy, holdPoint } from './test-hooks.ts';
 
 export interface ImageRef {
   pool: string;
@@ -245,7 +245,10 @@ export function createRestoreActivities(deps: HostDeps) {
           {
             pidFile,
             cancelSignal: Context.current().cancellationSignal,
-            onProgress: ({ percent }) => report({ step: 'restore', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
+            onProgress: ({ percent }) => {
+              holdCopy('restore.during-copy', input.image, pidFile);
+              report({ step: 'restore', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal });
+            },
           },
         ),
       );

@@ -11,6 +11,10 @@
 // the activity removes the arm file as it parks. Keys: the image name; the VM id
 // at restore.after-stop and restore.before-start; the host at purge.before-remove;
 // the lock's workflow id at lock.busy (an operation found its disk held).
+// The `*.during-copy` points park the copy itself: the first time backy2 reports
+// a block done, its process is stopped (SIGSTOP) while held and continued on
+// release, so a test acts with a half-made version on disk and no race against
+// a fast copy; their .held file also names that process (`child`).
 // See test/support/hold-points.ts.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,9 +28,11 @@ export const HOLD_POINTS = [
   'backup.after-snapshot',
   'backup.after-diff',
   'backup.before-copy',
+  'backup.during-copy',
   'restore.after-stop',
   'restore.after-move-aside',
   'restore.before-restore',
+  'restore.during-copy',
   'restore.after-restore',
   'restore.before-start',
   'purge.before-remove',
@@ -34,8 +40,11 @@ export const HOLD_POINTS = [
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 
-/** Parks here while the point is armed for this key; returns at once otherwise (always, in production). */
-export async function holdPoint(point: HoldPoint, key: string): Promise<void> {
+/**
+ * Parks here while the point is armed for this key; returns at once otherwise (always, in production).
+ * With `child`, that process is stopped while parked (see the `*.during-copy` points).
+ */
+export async function holdPoint(point: HoldPoint, key: string, child?: number): Promise<void> {
   const dir = process.env[HOLD_DIR_ENV];
   if (!dir) return;
   const arm = join(dir, `${point}.arm`);
@@ -44,16 +53,61 @@ export async function holdPoint(point: HoldPoint, key: string): Promise<void> {
   if (wanted && wanted !== key) return;
   rmSync(arm, { force: true });
   const release = join(dir, `${point}.release`);
+  if (child) await stopProcess(child); // before .held: the test finds it stopped
   // Renamed into place whole: the test reads it the moment it appears.
   const held = join(dir, `${point}.held`);
-  writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid }));
+  writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid, child }));
   renameSync(`${held}.tmp`, held);
   const ctx = inActivity();
-  while (!existsSync(release)) {
-    ctx?.heartbeat({ step: `held at ${point}` });
-    await sleep(50, undefined, ctx ? { signal: ctx.cancellationSignal } : undefined);
+  try {
+    while (!existsSync(release)) {
+      ctx?.heartbeat({ step: `held at ${point}` });
+      await sleep(50, undefined, ctx ? { signal: ctx.cancellationSignal } : undefined);
+    }
+  } finally {
+    // Released or cancelled: the child goes on (and can then be killed by its owner).
+    if (child) continueProcess(child);
   }
   rmSync(release, { force: true });
+}
+
+/**
+ * A copy's hold point, called from its progress callback (which cannot wait):
+ * holds the child whose pid `pidFile` records (activities/exec/run-command.ts)
+ * while the activity keeps waiting on it. Once per arm; a no-op unless armed.
+ */
+export function holdCopy(point: HoldPoint, key: string, pidFile: string): void {
+  if (!process.env[HOLD_DIR_ENV]) return;
+  let child: number;
+  try {
+    child = Number(readFileSync(pidFile, 'utf8').split(/\s+/)[0]);
+  } catch {
+    return; // the copy has just ended
+  }
+  // A cancelled activity ends the hold with an abort: nothing to report, the child is continued.
+  holdPoint(point, key, child).catch(() => undefined);
+}
+
+/** SIGSTOP, then waits until the kernel shows the process stopped (signals land asynchronously). */
+async function stopProcess(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const state = () => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    } catch {
+      return 'gone';
+    }
+  };
+  while (!['T', 'gone', 'Z'].includes(state())) await sleep(5);
+}
+
+function continueProcess(pid: number): void {
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // already gone
+  }
 }
 
 function inActivity(): Context | undefined {

@@ -11,6 +11,9 @@
 //   npm run bench -- --only fleet    the fleet case (about 11 minutes; FLEET_VMS=20 for a 2-minute try)
 //   npm run bench -- --only scale    the scale case (about a minute)
 //   npm run bench -- --only faults   every fault test, counted (faults_tried, faults_passed)
+//   npm run bench -- --only soak     the worker-kill soak (scripts/support/soak.ts): 20 backups of a
+//                                    changing disk, every other one with an in-place restore, each with
+//                                    its worker SIGKILLed at a random moment (about 13 minutes)
 //
 // Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
@@ -32,6 +35,8 @@ import { log, median, round, timed } from './support/bench-timing.ts';
 import { faultsBench } from './support/faults-bench.ts';
 import { fleetBench } from './support/fleet-bench.ts';
 import { scaleBench } from './support/scale-bench.ts';
+import { newSeed } from './support/prng.ts';
+import { soak } from './support/soak.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
@@ -40,7 +45,7 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const CASES = ['disk', 'fleet', 'scale', 'faults'] as const;
+const CASES = ['disk', 'fleet', 'scale', 'faults', 'soak'] as const;
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
@@ -187,12 +192,20 @@ async function diskBench(): Promise<Record<string, number>> {
   };
 }
 
+/** The soak's two figures; a run that was not byte-identical shows in them (the bench goes on). */
+async function soakBench(): Promise<Record<string, number>> {
+  const figures = await soak({ runs: 20, seed: newSeed(), sizeMiB: 256, restoreEvery: 2, log });
+  for (const failure of figures.failures) log(`soak: ${failure}`);
+  return { soak_runs: figures.soak_runs, soak_byte_identical: figures.soak_byte_identical };
+}
+
 async function main(): Promise<void> {
   const figures = {
     ...(only === undefined || only === 'disk' ? await diskBench() : {}),
     ...(only === undefined || only === 'fleet' ? await fleetBench() : {}),
     ...(only === undefined || only === 'scale' ? await scaleBench() : {}),
     ...(only === undefined || only === 'faults' ? await faultsBench() : {}),
+    ...(only === undefined || only === 'soak' ? await soakBench() : {}),
   };
   const file = join(ROOT, 'docs/bench/results.json');
   mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });

@@ -5,7 +5,7 @@
 // undone newest first (saga), and the workflow fails with what happened: the
 // original image is back and the VM runs again. Only a completed restore marks
 // the image it moved aside as free to purge later.
-import { ActivityCancellationType, CancellationScope, CancelledFailure, log, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, CancelledFailure, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import type { StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
@@ -101,7 +101,11 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     if (input.manageServer) {
       progress = { step: 'stop', detail: input.vmId };
       if (check.serverRunning) undo.set('stop', startAgain);
-      serverStopped = (await act.stopServer(server)).wasRunning;
+      const { wasRunning } = await act.stopServer(server);
+      // A retry of the stop (its worker died after the VM went down) finds it SHUTOFF already and
+      // says it was not running; it ran when checked, so this restore stopped it and starts it again.
+      // Patched: a restore that ran before this fix replays as it went.
+      serverStopped = wasRunning || (patched('stop-retry-keeps-running') && check.serverRunning);
       if (serverStopped) undo.set('stop', startAgain);
       else undo.delete('stop');
     }

@@ -2,7 +2,6 @@
 // version removed, and the next backup of the disk runs as if nothing happened.
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WorkflowFailedError } from '@temporalio/client';
 import { processStartTicks } from '../../activities/exec/orphans.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
@@ -10,9 +9,9 @@ import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { vmbackupJson } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
+import { useHoldPoints } from '../support/hold-points.ts';
 import { backy2, config, POOL, uniqueVmId } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
-import { waitForChildPid } from '../support/run-files.ts';
 import { startWorker } from '../support/workers.ts';
 
 const HOST = 'backup1';
@@ -25,6 +24,10 @@ test('a cancelled backup kills backy2 and leaves no half-made version; the next 
   const vm = uniqueVmId('cancel');
   const image = await createDisk(vm, 1024 * MiB);
   cleanup.push(() => removeDisk(image));
+  // Parked mid-copy (backy2 stopped after its first block): the cancel never races a fast copy.
+  const holds = useHoldPoints();
+  cleanup.push(async () => holds.dispose());
+  holds.arm('backup.during-copy', image);
   const worker = await startWorker(HOST);
   cleanup.push(() => worker.stop());
   const client = await connectClient();
@@ -36,8 +39,7 @@ test('a cancelled backup kills backy2 and leaves no half-made version; the next 
     args: [{ vmId: vm, pool: POOL, host: HOST }],
     typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: vm, host: HOST }),
   });
-  const pid = await waitForChildPid(HOST, `backup.${POOL}.${image}@`);
-  await sleep(1000);
+  const pid = (await holds.held('backup.during-copy')).child!;
   await handle.cancel();
   await assert.rejects(handle.result(), (err: unknown) => err instanceof WorkflowFailedError && /cancel/i.test(String(err.cause?.message ?? err.cause)));
 

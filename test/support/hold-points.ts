@@ -6,11 +6,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOLD_DIR_ENV, type HoldPoint } from '../../activities/test-hooks.ts';
 
+export interface Held {
+  key: string;
+  /** The worker process parked there. */
+  pid: number;
+  /** At a `*.during-copy` point: the copying process, stopped while held. */
+  child?: number;
+}
+
 export interface HoldPoints {
   /** Parks the next activity that reaches `point` (for `key` only, when given). */
   arm(point: HoldPoint, key?: string): void;
-  /** Resolves once a worker is parked at `point`; fails after `timeoutMs` with the point named. */
-  held(point: HoldPoint, timeoutMs?: number): Promise<{ key: string; pid: number }>;
+  /** Resolves once a worker is parked at `point` (`child`: the copy it stopped there); fails after `timeoutMs` with the point named. */
+  held(point: HoldPoint, timeoutMs?: number): Promise<Held>;
   /** Lets the parked activity go on. */
   release(point: HoldPoint): void;
   /** Removes the folder (and unsets the variable). */
@@ -36,7 +44,7 @@ export function useHoldPoints(): HoldPoints {
         const look = () => {
           if (!existsSync(held)) return;
           stop();
-          resolve(JSON.parse(readFileSync(held, 'utf8')) as { key: string; pid: number });
+          resolve(JSON.parse(readFileSync(held, 'utf8')) as Held);
         };
         const watcher = watch(dir, look);
         const timer = setTimeout(() => {

@@ -1,10 +1,11 @@
 // The real local stack, as scripts/stack.sh left it: paths, the config, and
 // thin helpers around the real `rbd` and `backy2` for assertions.
-import { createHash } from 'node:crypto';
-import { createReadStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { loadConfig } from '../../lib/config/load.ts';
 import { ROOT, writePrivateConfig } from '../../scripts/support/private-config.ts';
+
+export { sha256File } from '../../scripts/support/file-hash.ts';
 
 export { ROOT };
 
@@ -44,11 +45,6 @@ export async function backy2(host: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-export async function sha256File(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /** A VM id no earlier test run used (backy2's metadata outlives the Ceph cluster). */
 export function uniqueVmId(prefix: string): string {
