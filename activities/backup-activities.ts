@@ -8,7 +8,7 @@ import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
 import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
 import type { EngineStats, EngineVersion } from './engine/engine.ts';
-import { reapOrphan } from './exec/orphans.ts';
+import { reapOrphan, recordedPid } from './exec/orphans.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import type { HostDeps } from './host-deps.ts';
@@ -295,6 +295,8 @@ function createBackupSteps(deps: HostDeps) {
         }
       };
       let uid: string;
+      // Tests park here part-way through the copy, backy2 frozen with it (test-hooks.ts); nothing in production.
+      let copying: Promise<void> | undefined;
       try {
         uid = await withHeartbeat({ step: 'backup', percent: 0, bytesDone: 0, bytesTotal }, (report) =>
           engine.backup(
@@ -302,11 +304,15 @@ function createBackupSteps(deps: HostDeps) {
             {
               pidFile,
               cancelSignal: Context.current().cancellationSignal,
-              onProgress: ({ percent }) =>
-                report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal }),
+              onProgress: ({ percent }) => {
+                report({ step: 'backup', percent, bytesDone: Math.round((bytesTotal * percent) / 100), bytesTotal });
+                // A cancelled park ends with backy2's own cancellation; its rejection must not go unhandled.
+                copying ??= holdPoint('backup.copying', input.image, () => recordedPid(pidFile)).catch(() => undefined);
+              },
             },
           ),
         );
+        await copying;
       } catch (err) {
         // A cancelled copy leaves nothing behind: backy2 has been killed, its
         // half-made version goes too. (A failed one is cleaned by the retry.)

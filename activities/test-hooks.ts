@@ -11,6 +11,9 @@
 // the activity removes the arm file as it parks. Keys: the image name; the VM id
 // at restore.after-stop and restore.before-start; the host at purge.before-remove;
 // the lock's workflow id at lock.busy (an operation found its disk held).
+// backup.copying is reached part-way through the copy (backy2's first progress
+// line) and stops backy2 itself (SIGSTOP) while parked, SIGCONT on release, so
+// a fault injected there lands while blocks remain to be read.
 // See test/support/hold-points.ts.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +27,7 @@ export const HOLD_POINTS = [
   'backup.after-snapshot',
   'backup.after-diff',
   'backup.before-copy',
+  'backup.copying',
   'restore.after-stop',
   'restore.after-move-aside',
   'restore.before-restore',
@@ -34,8 +38,11 @@ export const HOLD_POINTS = [
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 
-/** Parks here while the point is armed for this key; returns at once otherwise (always, in production). */
-export async function holdPoint(point: HoldPoint, key: string): Promise<void> {
+/**
+ * Parks here while the point is armed for this key; returns at once otherwise (always, in production).
+ * `freeze` names a child process (asked only when parking) that stands still with the activity.
+ */
+export async function holdPoint(point: HoldPoint, key: string, freeze?: () => number | undefined): Promise<void> {
   const dir = process.env[HOLD_DIR_ENV];
   if (!dir) return;
   const arm = join(dir, `${point}.arm`);
@@ -49,9 +56,15 @@ export async function holdPoint(point: HoldPoint, key: string): Promise<void> {
   writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid }));
   renameSync(`${held}.tmp`, held);
   const ctx = inActivity();
-  while (!existsSync(release)) {
-    ctx?.heartbeat({ step: `held at ${point}` });
-    await sleep(50, undefined, ctx ? { signal: ctx.cancellationSignal } : undefined);
+  const frozen = freeze?.();
+  if (frozen) process.kill(frozen, 'SIGSTOP');
+  try {
+    while (!existsSync(release)) {
+      ctx?.heartbeat({ step: `held at ${point}` });
+      await sleep(50, undefined, ctx ? { signal: ctx.cancellationSignal } : undefined);
+    }
+  } finally {
+    if (frozen) process.kill(frozen, 'SIGCONT');
   }
   rmSync(release, { force: true });
 }

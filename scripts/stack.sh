@@ -6,8 +6,8 @@
 #   reset: down, then delete all kept state (backy2 stores, Temporal history)
 # Fault injection on the running stack (tests; never recreates anything):
 #   mon-restart          stop ceph-mon by its pid file, start it on its data
-#   osd-pause SECONDS    SIGSTOP the OSD for SECONDS, then SIGCONT (also on
-#                        exit or interruption of this script)
+#   osd-pause SECONDS    SIGSTOP the OSD and mark it down for SECONDS, then
+#                        SIGCONT (also on exit or interruption of this script)
 #   osd-resume           SIGCONT the OSD (a test's clean-up after a failure)
 #   temporal-up          start (or check) only the Temporal dev server; with
 #                        VMBACKUP_TEMPORAL_DIR a private one (a test's own)
@@ -237,6 +237,9 @@ cluster addr = 127.0.0.1
 # stack.sh before the OSD starts anyway.
 osd crush update on start = false
 osd class update on start = false
+# Fault tests mark the OSD down (stack.sh osd-pause); past 5 mark-downs in 10
+# minutes (the default) it would exit, and memstore would lose everything.
+osd max markdown count = 1000
 # RAM-backed object store: fast, no disk setup, but lost when the OSD stops.
 osd objectstore = memstore
 memstore device bytes = $((MEMSTORE_GIB * 1024 * 1024 * 1024))
@@ -626,21 +629,32 @@ cmd_mon_restart() {
   log "ceph: mon.a restarted (was pid $pid, now pid $(mon_pid))"
 }
 
-# SIGSTOPs the OSD for SECONDS and SIGCONTs it, whatever ends this script
-# early (a signal, a failed command): a frozen OSD must never outlive the test.
+# Stops the OSD for SECONDS the way a hung OSD host goes: the daemon is frozen
+# (SIGSTOP; never killed: memstore would lose every object) and the cluster
+# marks it down, as its peers would after their heartbeat grace (this cluster
+# has no peers to do it). Then SIGCONT: the OSD finds itself marked down and
+# boots again. Freezing alone is not enough here: a lone OSD's PGs stay
+# "waiting for readable" after it (their read lease ran out while frozen and
+# only peering renews it), so every read hangs until they peer again.
+# SIGCONT is also sent when this script ends early (a signal, a failure).
 cmd_osd_pause() {
-  local seconds=${1:-} pid
+  local seconds=${1:-}
   [[ $seconds =~ ^[0-9]+$ ]] || die "usage: $0 osd-pause SECONDS"
-  pid=$(osd_pid) || die "ceph-osd is not running (pid file $OSD_PIDFILE)"
-  trap 'kill -CONT "$pid" 2>/dev/null || true' EXIT
+  OSD_PAUSED_PID=$(osd_pid) || die "ceph-osd is not running (pid file $OSD_PIDFILE)"
+  # Each pause is one mark-down; the default 5 in 10 minutes would make the OSD exit (and lose its data).
+  run_quiet "raise osd_max_markdown_count" ceph_cmd tell osd.0 config set osd_max_markdown_count 1000
+  trap 'kill -CONT "$OSD_PAUSED_PID" 2>/dev/null || true' EXIT
   trap 'exit 143' TERM INT HUP
-  kill -STOP "$pid"
-  log "ceph: osd.0 (pid $pid) stopped for ${seconds}s"
+  kill -STOP "$OSD_PAUSED_PID"
+  run_quiet "ceph osd down 0" ceph_cmd osd down 0
+  log "ceph: osd.0 (pid $OSD_PAUSED_PID) stopped and marked down for ${seconds}s"
   # In the background: bash runs a trap only once its foreground child is done.
   sleep "$seconds" &
   wait $!
-  kill -CONT "$pid"
-  log "ceph: osd.0 (pid $pid) continued"
+  kill -CONT "$OSD_PAUSED_PID"
+  wait_for "osd.0 to be up again" 90 "$OSD_LOG" osd_is_up
+  wait_for "pool 'rbd' to serve I/O again (rbd ls rbd)" 90 "$OSD_LOG" rbd_cmd ls rbd
+  log "ceph: osd.0 (pid $OSD_PAUSED_PID) continued and up"
 }
 
 cmd_osd_resume() {

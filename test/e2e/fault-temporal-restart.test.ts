@@ -18,11 +18,11 @@ import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { nightlyProgressQuery } from '../../workflows/definitions.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { spawnVmbackupWith, vmbackupWith } from '../support/cli.ts';
-import { changeBlocks, createDisk, exportToFile, imageHash, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
+import { changeBlocks, createDisk, imageHash, MiB, removeDisk, restoreAndSnapshotHashes, snapshotNames } from '../support/disks.ts';
 import { useHoldPoints } from '../support/hold-points.ts';
 import { privateTemporal, type PrivateTemporal } from '../support/private-temporal.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import { backy2, config, CONFIG_FILE, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { config, CONFIG_FILE, POOL, rbd, uniqueVmId, versionRows } from '../support/stack.ts';
 import { findWorkflows } from '../support/temporal.ts';
 
 const HOST = 'backup1';
@@ -87,14 +87,7 @@ async function workerPollsAgain(): Promise<number> {
   return (Date.now() - t0) / 1000;
 }
 
-/** backy2's rows for an image: `version|date|name|snapshot_name|size|size_bytes|uid|valid|protected|tags`. */
-async function versionRows(image: string): Promise<Array<{ snapshot: string; uid: string; valid: boolean }>> {
-  return (await backy2(HOST, '-m', 'ls', image))
-    .split('\n')
-    .filter((l) => l.startsWith('version|'))
-    .map((l) => l.split('|'))
-    .map((f) => ({ snapshot: f[3]!, uid: f[6]!, valid: f[7] === '1' }));
-}
+const versions = (image: string) => versionRows(HOST, image);
 
 test('Temporal SIGKILLed mid-night and started on the same database: the night completes, each disk backed up once, the summary is right', { timeout: 600_000 }, async () => {
   hold.arm('backup.after-snapshot', imageOf(PARKED));
@@ -127,19 +120,16 @@ test('Temporal SIGKILLed mid-night and started on the same database: the night c
   assert.deepEqual([...new Set(perDisk.values())], [1], 'each disk backed up by exactly one run');
 
   for (const d of summary.backedUp) {
-    const rows = await versionRows(imageOf(d.id));
+    const rows = await versions(imageOf(d.id));
     assert.equal(rows.length, 1, `${d.id}: exactly one version, none half-made: ${JSON.stringify(rows)}`);
     assert.ok(rows[0]!.valid && rows[0]!.uid === d.versionUid, `${d.id}: it is the valid version the night reported`);
     assert.deepEqual(await snapshotNames(imageOf(d.id)), [rows[0]!.snapshot], `${d.id}: one snapshot, the version's`);
   }
   // The disks around the kill restore byte-identical to their snapshots.
   for (const vm of VMS.slice(8, 12)) {
-    const [row] = await versionRows(imageOf(vm));
-    const snapFile = join(tmp, `${vm}.snap`);
-    const restored = join(tmp, `${vm}.restored`);
-    await exportToFile(`${imageOf(vm)}@${row!.snapshot}`, snapFile);
-    await backy2(HOST, 'restore', row!.uid, `file://${restored}`);
-    assert.equal(await sha256File(restored), await sha256File(snapFile), `${vm}: restore is byte-identical`);
+    const [row] = await versions(imageOf(vm));
+    const hashes = await restoreAndSnapshotHashes(HOST, imageOf(vm), row!.snapshot, row!.uid);
+    assert.equal(hashes.restored, hashes.snapshot, `${vm}: restore is byte-identical`);
   }
 });
 
@@ -168,7 +158,7 @@ test('with Temporal down, `vmbackup restore` exits 4 at once naming the address 
 test('Temporal down for a few seconds while the CLI watches a restore: the restore completes byte-identical and the CLI reports it', { timeout: 300_000 }, async () => {
   const vm = VMS[1]!;
   const image = imageOf(vm);
-  const [row] = await versionRows(image);
+  const [row] = await versions(image);
   const wanted = await imageHash(`${image}@${row!.snapshot}`);
   await changeBlocks(image, DISK_SIZE, 2);
   assert.notEqual(await imageHash(image), wanted, 'the disk differs from the version before the restore');

@@ -44,6 +44,15 @@ export async function backy2(host: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A disk's versions as an operator reads them, from `backy2 -m ls` (`version|date|name|snapshot_name|size|size_bytes|uid|valid|…`). */
+export async function versionRows(host: string, image: string): Promise<Array<{ snapshot: string; uid: string; valid: boolean }>> {
+  return (await backy2(host, '-m', 'ls', image))
+    .split('\n')
+    .filter((l) => l.startsWith('version|'))
+    .map((l) => l.split('|'))
+    .map((f) => ({ snapshot: f[3]!, uid: f[6]!, valid: f[7] === '1' }));
+}
+
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
