@@ -657,10 +657,12 @@ cmd_osd_pause() {
   log "ceph: osd.0 (pid $OSD_PAUSED_PID) continued and up"
 }
 
+# After an osd-pause cut short: the OSD continued, and up again (it boots by itself once continued).
 cmd_osd_resume() {
   local pid
   pid=$(osd_pid) || die "ceph-osd is not running (pid file $OSD_PIDFILE)"
   kill -CONT "$pid"
+  wait_for "osd.0 to be up" 90 "$OSD_LOG" osd_is_up
 }
 
 main() {

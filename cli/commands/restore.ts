@@ -174,7 +174,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
   if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
-  const result = await followProgress(handle, ctx.output === 'table');
+  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
   printResult(ctx, result, url);
 }
 

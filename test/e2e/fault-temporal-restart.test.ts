@@ -155,8 +155,12 @@ test('with Temporal down, `vmbackup restore` exits 4 at once naming the address 
   assert.deepEqual(restores, [], 'no restore (nor its dry run) was started');
 });
 
-test('Temporal down for a few seconds while the CLI watches a restore: the restore completes byte-identical and the CLI reports it', { timeout: 300_000 }, async () => {
-  const vm = VMS[1]!;
+/**
+ * Restores `vm` to its version with the CLI watching, and takes the server away for `outageSeconds`
+ * (the fault's length, not synchronisation) while the restore is parked before its copy; `cliOptions` go before `restore`.
+ * Asserts the disk ends byte-identical to the version and the workflow completed; returns what the CLI printed.
+ */
+async function restoreThroughOutage(vm: string, outageSeconds: number, cliOptions: string[] = []) {
   const image = imageOf(vm);
   const [row] = await versions(image);
   const wanted = await imageHash(`${image}@${row!.snapshot}`);
@@ -165,19 +169,45 @@ test('Temporal down for a few seconds while the CLI watches a restore: the resto
 
   console.log(`# the worker polled the restarted server again after ${await workerPollsAgain()} s`);
   hold.arm('restore.before-restore', image);
-  const cli = spawnVmbackupWith(configFile, 'restore', vm, '--version', row!.uid, '--yes');
+  const cli = spawnVmbackupWith(configFile, ...cliOptions, 'restore', vm, '--version', row!.uid, '--yes');
   // The CLI has started the workflow and is watching it; the restore is parked before its copy.
   await cli.stderrShows(/started restore of VM/);
   await hold.held('restore.before-restore');
   await server.kill('SIGKILL');
-  await sleep(5_000); // the outage itself: the frontend is unreachable for 5 s
+  await sleep(outageSeconds * 1000);
   await server.start();
   hold.release('restore.before-restore');
 
   const r = await cli.done;
-  assert.equal(r.exitCode, 0, `the CLI reports the restore:\n${r.stderr}`);
-  assert.match(r.stdout, new RegExp(`RESTORED\\s+${image}`));
-  assert.equal(await imageHash(image), wanted, 'the disk is byte-identical to the version');
+  console.log(`# the CLI exited ${r.exitCode}; its stderr:\n${r.stderr.replace(/^/gm, '#   ')}`);
+  // Whatever the CLI said, the restore runs on: its end is what the disk is checked after.
   const [restore] = await findWorkflows(client!, `WorkflowType = "restoreInstance" AND WorkflowId STARTS_WITH "restore/${vm}/"`);
-  assert.equal((await client!.workflow.getHandle(restore!.workflowId).describe()).status.name, 'COMPLETED');
+  const handle = client!.workflow.getHandle(restore!.workflowId);
+  await handle.result();
+  assert.equal((await handle.describe()).status.name, 'COMPLETED');
+  assert.equal(await imageHash(image), wanted, 'the disk is byte-identical to the version');
+  return r;
+}
+
+test('Temporal down for 5 s while the CLI watches a restore: the restore completes byte-identical and the CLI reports it', { timeout: 300_000 }, async () => {
+  const r = await restoreThroughOutage(VMS[1]!, 5);
+  assert.equal(r.exitCode, 0, `the CLI reports the restore:\n${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`RESTORED\\s+${imageOf(VMS[1]!)}`));
+});
+
+test('Temporal down for 45 s, longer than the client retries on its own: the CLI says so, reconnects and reports the restore', { timeout: 300_000 }, async () => {
+  const r = await restoreThroughOutage(VMS[2]!, 45);
+  assert.equal(r.exitCode, 0, `the CLI reports the restore:\n${r.stderr}`);
+  assert.match(r.stdout, new RegExp(`RESTORED\\s+${imageOf(VMS[2]!)}`));
+  assert.match(r.stderr, new RegExp(`lost Temporal at ${server.address.replaceAll('.', '\\.')}.*the restore goes on`));
+  assert.match(r.stderr, /reconnected to Temporal at/);
+  assert.doesNotMatch(r.stderr, /Channel has been shut down|\n\s+at /, 'no stack trace');
+});
+
+test('Temporal down for 30 s with `--reconnect 0`: the CLI exits 4 saying the restore goes on and where to follow it; the restore completes byte-identical', { timeout: 300_000 }, async () => {
+  const r = await restoreThroughOutage(VMS[3]!, 30, ['--reconnect', '0']);
+  assert.equal(r.exitCode, 4, r.stderr);
+  assert.match(r.stderr, new RegExp(`error: lost Temporal at ${server.address.replaceAll('.', '\\.')} while watching restore restore/${VMS[3]}/\\S+; .*The restore goes on without the CLI`));
+  assert.match(r.stderr, /hint: Once Temporal at \S+ is up again, follow the restore at http\S+ or with `vmbackup status`/);
+  assert.doesNotMatch(r.stderr, /Channel has been shut down|\n\s+at /, 'no stack trace');
 });
