@@ -43,8 +43,8 @@ export class CliContext {
       return this.client;
     } catch (err) {
       throw new TemporalUnavailableError(
-        `cannot reach Temporal at ${address}: ${(err as Error).message}`,
-        `Start the local stack (npm run stack:up) or fix temporal.address in ${this.config.source}.`,
+        `cannot reach Temporal at ${address}: ${(err as Error).message}; nothing was started`,
+        `Check that the Temporal frontend at ${address} is up (the local stack: npm run stack:up), or fix temporal.address in ${this.config.source}.`,
       );
     }
   }
