@@ -50,15 +50,16 @@ export async function holdPoint(point: HoldPoint, key: string, freeze?: () => nu
   const wanted = readFileSync(arm, 'utf8').trim();
   if (wanted && wanted !== key) return;
   rmSync(arm, { force: true });
-  const release = join(dir, `${point}.release`);
-  // Renamed into place whole: the test reads it the moment it appears.
-  const held = join(dir, `${point}.held`);
-  writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid }));
-  renameSync(`${held}.tmp`, held);
-  const ctx = inActivity();
+  // Frozen before the test hears of the park: what it does next finds the child standing still.
   const frozen = freeze?.();
   if (frozen) process.kill(frozen, 'SIGSTOP');
+  const release = join(dir, `${point}.release`);
+  const ctx = inActivity();
   try {
+    // Renamed into place whole: the test reads it the moment it appears.
+    const held = join(dir, `${point}.held`);
+    writeFileSync(`${held}.tmp`, JSON.stringify({ key, pid: process.pid }));
+    renameSync(`${held}.tmp`, held);
     while (!existsSync(release)) {
       ctx?.heartbeat({ step: `held at ${point}` });
       await sleep(50, undefined, ctx ? { signal: ctx.cancellationSignal } : undefined);
