@@ -8,7 +8,8 @@
 #   mon-restart          stop ceph-mon by its pid file, start it on its data
 #   osd-pause SECONDS    SIGSTOP the OSD and mark it down for SECONDS, then
 #                        SIGCONT (also on exit or interruption of this script)
-#   osd-resume           SIGCONT the OSD (a test's clean-up after a failure)
+#   osd-resume           SIGCONT the OSD and wait until it is up (a test's
+#                        clean-up after a failure)
 #   temporal-up          start (or check) only the Temporal dev server; with
 #                        VMBACKUP_TEMPORAL_DIR a private one (a test's own)
 #
