@@ -20,6 +20,7 @@ import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
+import { recordedPid } from './exec/orphans.ts';
 
 export const HOLD_DIR_ENV = 'VMBACKUP_TEST_HOLD_DIR';
 
@@ -78,12 +79,8 @@ export async function holdPoint(point: HoldPoint, key: string, child?: number): 
  */
 export function holdCopy(point: HoldPoint, key: string, pidFile: string): void {
   if (!process.env[HOLD_DIR_ENV]) return;
-  let child: number;
-  try {
-    child = Number(readFileSync(pidFile, 'utf8').split(/\s+/)[0]);
-  } catch {
-    return; // the copy has just ended
-  }
+  const child = recordedPid(pidFile);
+  if (child === undefined) return; // the copy has just ended
   // A cancelled activity ends the hold with an abort: nothing to report, the child is continued.
   holdPoint(point, key, child).catch(() => undefined);
 }

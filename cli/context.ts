@@ -11,6 +11,7 @@ export type OutputFormat = 'table' | 'json';
 export interface GlobalOptions {
   config?: string;
   output?: string;
+  reconnect?: string;
 }
 
 /** Temporal could not be reached. */
@@ -19,10 +20,13 @@ export class TemporalUnavailableError extends VmbackupError {}
 export class CliContext {
   readonly config: LoadedConfig;
   readonly output: OutputFormat;
+  /** How long a command watching a workflow waits for a lost Temporal to come back. */
+  readonly reconnectSeconds: number;
   private client?: Client;
 
   constructor(options: GlobalOptions) {
     this.output = parseOutput(options.output);
+    this.reconnectSeconds = parseSeconds(options.reconnect);
     const { path, chosenBy } = chooseConfig(options.config);
     this.config = loadConfig(path);
     // Never silently another config than the operator meant: one line, on stderr so `-o json` stays clean.
@@ -39,8 +43,8 @@ export class CliContext {
       return this.client;
     } catch (err) {
       throw new TemporalUnavailableError(
-        `cannot reach Temporal at ${address}: ${(err as Error).message}`,
-        `Start the local stack (npm run stack:up) or fix temporal.address in ${this.config.source}.`,
+        `cannot reach Temporal at ${address}: ${(err as Error).message}; nothing was started`,
+        `Check that the Temporal frontend at ${address} is up (the local stack: npm run stack:up), or fix temporal.address in ${this.config.source}.`,
       );
     }
   }
@@ -53,6 +57,12 @@ export class CliContext {
   async close(): Promise<void> {
     await this.client?.connection.close();
   }
+}
+
+function parseSeconds(value = '600'): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 86_400) throw new InvalidInputError(`--reconnect must be a whole number of seconds up to 86400, got '${value}'`);
+  return n;
 }
 
 function parseOutput(value = 'table'): OutputFormat {

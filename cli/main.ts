@@ -26,6 +26,7 @@ const program = new Command('vmbackup')
   .description('Back up, purge and restore OpenStack VM disks on Ceph, as durable Temporal workflows.')
   .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .option('--reconnect <seconds>', 'how long a command watching a workflow waits for a lost Temporal to come back (the workflow goes on regardless)', '600')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText(

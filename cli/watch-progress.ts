@@ -6,12 +6,14 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { HeartbeatProgress } from '../activities/heartbeat.ts';
 import { stepProgressQuery } from '../workflows/definitions.ts';
+import { awaitResult, type ReconnectOptions } from './await-result.ts';
 import { formatBytes } from './output/format.ts';
 import { ProgressLine } from './output/progress.ts';
 
+/** Waits for the workflow's result (through a Temporal that goes away for a while, see await-result.ts), showing its progress when `show`. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export async function followProgress<R>(handle: WorkflowHandle<(...args: any[]) => Promise<R>>, show: boolean): Promise<R> {
-  return withProgressLine(handle.result(), show, 1000, () => describeProgress(handle));
+export async function followProgress<R>(handle: WorkflowHandle<(...args: any[]) => Promise<R>>, show: boolean, reconnect: ReconnectOptions): Promise<R> {
+  return withProgressLine(awaitResult(handle, reconnect), show, 1000, () => describeProgress(handle));
 }
 
 /**
@@ -44,7 +46,12 @@ export async function withProgressLine<R>(result: Promise<R>, show: boolean, int
 }
 
 async function describeProgress(handle: WorkflowHandle): Promise<string> {
-  const [step, description] = await Promise.all([handle.query(stepProgressQuery), handle.describe()]);
+  // allSettled: with Promise.all, one call failing would leave the other retrying in the
+  // background, past the CLI's close of the connection, where it throws out of a timer.
+  const [stepAsked, described] = await Promise.allSettled([handle.query(stepProgressQuery), handle.describe()]);
+  if (stepAsked.status === 'rejected') throw stepAsked.reason;
+  if (described.status === 'rejected') throw described.reason;
+  const [step, description] = [stepAsked.value, described.value];
   const parts = [`[${step.step}]`];
   const activity = description.raw.pendingActivities?.[0];
   const payload = activity?.heartbeatDetails?.payloads?.[0];

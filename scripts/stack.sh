@@ -4,6 +4,14 @@
 #
 # Usage: scripts/stack.sh up|down|status|env|reset
 #   reset: down, then delete all kept state (backy2 stores, Temporal history)
+# Fault injection on the running stack (tests; never recreates anything):
+#   mon-restart          stop ceph-mon by its pid file, start it on its data
+#   osd-pause SECONDS    SIGSTOP the OSD and mark it down for SECONDS, then
+#                        SIGCONT (also on exit or interruption of this script)
+#   osd-resume           SIGCONT the OSD and wait until it is up (a test's
+#                        clean-up after a failure)
+#   temporal-up          start (or check) only the Temporal dev server; with
+#                        VMBACKUP_TEMPORAL_DIR a private one (a test's own)
 #
 # All state lives in <repo>/.stack (git-ignored). `up` is idempotent: running
 # daemons are detected by pid file and left alone. Ceph's OSD keeps its data in
@@ -13,6 +21,8 @@
 # Environment knobs (defaults in brackets):
 #   VMBACKUP_CEPH_MON_PORT [6789]  VMBACKUP_MEMSTORE_GIB [8]
 #   VMBACKUP_TEMPORAL_PORT [7233]  VMBACKUP_TEMPORAL_UI_PORT [8233]
+#   VMBACKUP_TEMPORAL_DIR [.stack/temporal] (database, log, pid file)
+#   VMBACKUP_TEMPORAL_HEADLESS [unset] (1: no Web UI)
 #   VMBACKUP_HOSTS ["backup1 backup2"] (spaces or commas)
 #   VMBACKUP_MIN_FREE_GIB [2] (up refuses below this much free space)
 set -euo pipefail
@@ -22,7 +32,9 @@ die() { log "ERROR: $*"; exit 1; }
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(dirname "$SCRIPT_DIR")
-STACK_DIR="$REPO_ROOT/.stack"
+# Physical path: the daemons' command lines name it so (pid checks compare
+# them), also when .stack is a symlink (a git worktree sharing one stack).
+STACK_DIR=$(realpath -m "$REPO_ROOT/.stack")
 ENV_FILE="$STACK_DIR/env"
 
 CACHE_ROOT="${XDG_CACHE_HOME:-$HOME/.cache}/vmbackup"
@@ -40,7 +52,7 @@ MON_LOG="$CEPH_DIR/log/mon.a.log"
 OSD_LOG="$CEPH_DIR/log/osd.0.log"
 CEPH_POOLS=(rbd images volumes)
 
-TEMPORAL_DIR="$STACK_DIR/temporal"
+TEMPORAL_DIR=${VMBACKUP_TEMPORAL_DIR:-$STACK_DIR/temporal}
 TEMPORAL_DB="$TEMPORAL_DIR/temporal.db"
 TEMPORAL_LOG="$TEMPORAL_DIR/temporal.log"
 TEMPORAL_PIDFILE="$TEMPORAL_DIR/temporal.pid"
@@ -226,6 +238,9 @@ cluster addr = 127.0.0.1
 # stack.sh before the OSD starts anyway.
 osd crush update on start = false
 osd class update on start = false
+# Fault tests mark the OSD down (stack.sh osd-pause); past 5 mark-downs in 10
+# minutes (the default) it would exit, and memstore would lose everything.
+osd max markdown count = 1000
 # RAM-backed object store: fast, no disk setup, but lost when the OSD stops.
 osd objectstore = memstore
 memstore device bytes = $((MEMSTORE_GIB * 1024 * 1024 * 1024))
@@ -242,17 +257,9 @@ run_quiet() {
   fi
 }
 
-create_ceph_cluster() {
-  local fsid osd_id
-  require_free_port "$CEPH_MON_PORT" ceph-mon
-  rm -rf "$CEPH_DIR"
-  mkdir -p "$CEPH_DIR"/{run,log,crash,mon,osd/ceph-0}
-  fsid=$(cat /proc/sys/kernel/random/uuid)
-  write_ceph_conf "$fsid"
-
-  run_quiet "monmaptool" monmaptool --create --clobber --fsid "$fsid" \
-    --addv a "[v1:127.0.0.1:$CEPH_MON_PORT]" "$CEPH_DIR/monmap"
-  run_quiet "ceph-mon --mkfs" ceph-mon -c "$CEPH_CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap"
+# Starts ceph-mon on the data it has (made by create_ceph_cluster) and waits
+# until it answers.
+start_mon() {
   # Daemons fork into the background themselves; the redirections keep them
   # from holding on to our stdout/stderr (a caller piping `up` would hang).
   # 8>&-: the stack lock's fd must not be inherited, or the daemons would hold
@@ -264,6 +271,20 @@ create_ceph_cluster() {
   fi
   wait_for "ceph-mon on 127.0.0.1:$CEPH_MON_PORT" 60 "$MON_LOG" ceph_cmd mon stat
   log "ceph: mon.a up on 127.0.0.1:$CEPH_MON_PORT"
+}
+
+create_ceph_cluster() {
+  local fsid osd_id
+  require_free_port "$CEPH_MON_PORT" ceph-mon
+  rm -rf "$CEPH_DIR"
+  mkdir -p "$CEPH_DIR"/{run,log,crash,mon,osd/ceph-0}
+  fsid=$(cat /proc/sys/kernel/random/uuid)
+  write_ceph_conf "$fsid"
+
+  run_quiet "monmaptool" monmaptool --create --clobber --fsid "$fsid" \
+    --addv a "[v1:127.0.0.1:$CEPH_MON_PORT]" "$CEPH_DIR/monmap"
+  run_quiet "ceph-mon --mkfs" ceph-mon -c "$CEPH_CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap"
+  start_mon
 
   osd_id=$(ceph_cmd osd create 2>/dev/null) || die "ceph osd create failed"
   [[ $osd_id == 0 ]] || die "expected the fresh cluster's first OSD id to be 0, got '$osd_id'"
@@ -369,9 +390,14 @@ temporal_up() {
     log "temporal: already running (pid $pid)"
   else
     require_free_port "$TEMPORAL_PORT" temporal
-    require_free_port "$TEMPORAL_UI_PORT" "temporal UI"
-    args=(server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT" --ui-port "$TEMPORAL_UI_PORT"
+    args=(server start-dev --ip 127.0.0.1 --port "$TEMPORAL_PORT"
       --db-filename "$TEMPORAL_DB" --namespace default --log-level warn)
+    if [[ -n ${VMBACKUP_TEMPORAL_HEADLESS:-} ]]; then
+      args+=(--headless)
+    else
+      require_free_port "$TEMPORAL_UI_PORT" "temporal UI"
+      args+=(--ui-port "$TEMPORAL_UI_PORT")
+    fi
     for sa in "${SEARCH_ATTRIBUTES[@]}"; do
       args+=(--search-attribute "$sa=Keyword")
     done
@@ -588,6 +614,58 @@ cmd_env() {
   cat "$ENV_FILE"
 }
 
+# ---------------------------------------------------------------- faults
+# For tests of what the system does when a daemon goes away. Each acts on the
+# running stack by its pid files and never recreates anything: ceph_up would
+# rebuild the whole (memstore) cluster when it finds a daemon missing.
+
+# Restarts the monitor on its existing store; the OSD keeps running, with its data.
+cmd_mon_restart() {
+  local pid
+  pid=$(mon_pid) || die "ceph-mon is not running (pid file $MON_PIDFILE); start the stack with: $0 up"
+  osd_pid >/dev/null || die "ceph-osd is not running; a mon restart would not bring its (memstore) data back"
+  stop_by_pidfile ceph-mon "$MON_PIDFILE" 15 ceph-mon "$CEPH_CONF"
+  start_mon
+  wait_for "osd.0 to be up" 90 "$OSD_LOG" osd_is_up
+  log "ceph: mon.a restarted (was pid $pid, now pid $(mon_pid))"
+}
+
+# Stops the OSD for SECONDS the way a hung OSD host goes: the daemon is frozen
+# (SIGSTOP; never killed: memstore would lose every object) and the cluster
+# marks it down, as its peers would after their heartbeat grace (this cluster
+# has no peers to do it). Then SIGCONT: the OSD finds itself marked down and
+# boots again. Freezing alone is not enough here: a lone OSD's PGs stay
+# "waiting for readable" after it (their read lease ran out while frozen and
+# only peering renews it), so every read hangs until they peer again.
+# SIGCONT is also sent when this script ends early (a signal, a failure).
+cmd_osd_pause() {
+  local seconds=${1:-}
+  [[ $seconds =~ ^[0-9]+$ ]] || die "usage: $0 osd-pause SECONDS"
+  OSD_PAUSED_PID=$(osd_pid) || die "ceph-osd is not running (pid file $OSD_PIDFILE)"
+  # Each pause is one mark-down; the default 5 in 10 minutes would make the OSD exit (and lose its data).
+  run_quiet "raise osd_max_markdown_count" ceph_cmd tell osd.0 config set osd_max_markdown_count 1000
+  trap 'kill -CONT "$OSD_PAUSED_PID" 2>/dev/null || true' EXIT
+  trap 'exit 143' TERM INT HUP
+  kill -STOP "$OSD_PAUSED_PID"
+  run_quiet "ceph osd down 0" ceph_cmd osd down 0
+  log "ceph: osd.0 (pid $OSD_PAUSED_PID) stopped and marked down for ${seconds}s"
+  # In the background: bash runs a trap only once its foreground child is done.
+  sleep "$seconds" &
+  wait $!
+  kill -CONT "$OSD_PAUSED_PID"
+  wait_for "osd.0 to be up again" 90 "$OSD_LOG" osd_is_up
+  wait_for "pool 'rbd' to serve I/O again (rbd ls rbd)" 90 "$OSD_LOG" rbd_cmd ls rbd
+  log "ceph: osd.0 (pid $OSD_PAUSED_PID) continued and up"
+}
+
+# After an osd-pause cut short: the OSD continued, and up again (it boots by itself once continued).
+cmd_osd_resume() {
+  local pid
+  pid=$(osd_pid) || die "ceph-osd is not running (pid file $OSD_PIDFILE)"
+  kill -CONT "$pid"
+  wait_for "osd.0 to be up" 90 "$OSD_LOG" osd_is_up
+}
+
 main() {
   case ${1:-} in
     up) cmd_up ;;
@@ -595,8 +673,15 @@ main() {
     status) cmd_status ;;
     env) cmd_env ;;
     reset) cmd_reset ;;
+    mon-restart) cmd_mon_restart ;;
+    osd-pause) cmd_osd_pause "${2:-}" ;;
+    osd-resume) cmd_osd_resume ;;
+    temporal-up)
+      validate
+      temporal_up
+      ;;
     *)
-      echo "usage: $0 up|down|status|env|reset" >&2
+      echo "usage: $0 up|down|status|env|reset|mon-restart|osd-pause SECONDS|osd-resume|temporal-up" >&2
       exit 2
       ;;
   esac

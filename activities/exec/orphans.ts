@@ -16,6 +16,13 @@ export function processStartTicks(pid: number): string | undefined {
   }
 }
 
+/** The pid runCommand recorded in `pidFile`, if the file is there. */
+export function recordedPid(pidFile: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim().split(/\s+/)[0]);
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
 /**
  * Stops the process recorded in `pidFile` if it is still the same process
  * (same start time). Returns the pid it stopped, or undefined if none ran.

@@ -118,7 +118,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
     if (ctx.output === 'json') console.log(JSON.stringify({ workflowId, runId, attached, url }, null, 2));
     return;
   }
-  const result = await followProgress(handle, ctx.output === 'table');
+  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'backup' });
   printResult(ctx, result, { workflowId, url, attached });
 }
 

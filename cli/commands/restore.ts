@@ -137,6 +137,13 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const pool = workloadPool(ctx, target.workload);
   // This disk's versions only: a whole store would not fit in a workflow result.
   const { versions, unreachable } = await fetchVersions(ctx, vmId.data, image);
+  if (unreachable.length === ctx.config.hosts.length) {
+    // Not "no such version": nobody could be asked (workers down, or not yet polling a Temporal that just restarted).
+    throw new VmbackupError(
+      `no backup host answered (${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}): the versions of ${noun} ${vmId.data} cannot be looked up; nothing was started`,
+      'Start the hosts\' workers (scripts/workers.sh start, or the backup-host service) and retry; after a restart of Temporal they poll again within seconds.',
+    );
+  }
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
   if (!versions.some((v) => v.name === image) && options.version === undefined) {
     throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId.data} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
@@ -174,7 +181,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
   if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
-  const result = await followProgress(handle, ctx.output === 'table');
+  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
   printResult(ctx, result, url);
 }
 

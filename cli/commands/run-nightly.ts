@@ -13,6 +13,7 @@ import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
+import { awaitResult, type ReconnectOptions } from '../await-result.ts';
 import { withProgressLine } from '../watch-progress.ts';
 
 interface RunNightlyOptions {
@@ -78,15 +79,15 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
     if (ctx.output === 'json') console.log(JSON.stringify(handles.map(({ handle }) => ({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })), null, 2));
     return EXIT.ok;
   }
-  const summaries = await followNights(handles, ctx.output === 'table');
+  const summaries = await followNights(handles, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'night' });
   if (ctx.output === 'json') console.log(JSON.stringify(summaries.map(({ workflowId, summary }) => ({ workflowId, ...summary })), null, 2));
   else console.log(summaries.map(({ workflowId, summary }) => renderNightlySummary(summary, workflowId)).join('\n\n'));
   return summaries.some(({ summary }) => summary.counts.failed > 0 || summary.unreachable) ? EXIT.failed : EXIT.ok;
 }
 
 /** Waits for every night, with one progress line over all of them. */
-function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean) {
-  const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await handle.result()) as NightlySummary })));
+function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean, reconnect: ReconnectOptions) {
+  const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await awaitResult(handle, reconnect)) as NightlySummary })));
   const describe = async () =>
     (
       await Promise.all(

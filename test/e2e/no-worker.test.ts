@@ -20,3 +20,15 @@ test('ls with no worker anywhere: exit 1, every host named, no claim that there 
   assert.deepEqual(body.versions, []);
   assert.deepEqual(body.errors.map((e) => e.host).sort(), [...hosts].sort());
 });
+
+test('restore with no worker anywhere: exit 1 naming every silent host, never "no such version"; nothing started', async () => {
+  // What an operator meets right after Temporal restarts, before the workers poll it again.
+  const vm = 'some-vm';
+  for (const args of [['restore', vm, '--yes'], ['restore', vm, '--version', '2ac24c4a-e316-11ea-939c-b02628295df0', '--yes']]) {
+    const r = await vmbackup(...args);
+    assert.equal(r.exitCode, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`no backup host answered \\(${hosts.map((h) => `${h}: no worker is polling its task queue`).join('; ')}\\): the versions of VM ${vm} cannot be looked up; nothing was started`));
+    assert.match(r.stderr, /hint: Start the hosts' workers/);
+    assert.doesNotMatch(r.stderr, /no version|has no backup/);
+  }
+});

@@ -14,8 +14,37 @@ export async function vmbackup(...args: string[]): Promise<CliRun> {
 
 /** The CLI with another config file (a test that needs other settings). */
 export async function vmbackupWith(configFile: string, ...args: string[]): Promise<CliRun> {
-  const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, ...args], { cwd: ROOT, reject: false });
-  return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) };
+  return spawnVmbackupWith(configFile, ...args).done;
+}
+
+export interface RunningCli {
+  /** Resolves once the CLI has printed a line matching `pattern` on stderr (it is that far). */
+  stderrShows(pattern: RegExp): Promise<void>;
+  done: Promise<CliRun>;
+}
+
+/** The CLI started and left running, for a test that acts while it waits (watches a workflow). */
+export function spawnVmbackupWith(configFile: string, ...args: string[]): RunningCli {
+  const child = execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, ...args], { cwd: ROOT, reject: false });
+  let stderr = '';
+  const waiting: Array<{ pattern: RegExp; resolve: () => void }> = [];
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    for (const w of waiting.filter((x) => x.pattern.test(stderr))) w.resolve();
+  });
+  const done = child.then((r) => ({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr) }));
+  return {
+    stderrShows: (pattern) =>
+      pattern.test(stderr)
+        ? Promise.resolve()
+        : Promise.race([
+            new Promise<void>((resolve) => waiting.push({ pattern, resolve })),
+            done.then((r) => {
+              if (!pattern.test(r.stderr)) throw new Error(`the CLI exited ${r.exitCode} without printing ${pattern} on stderr:\n${r.stderr}`);
+            }),
+          ]),
+    done,
+  };
 }
 
 /** `vmbackup … -o json`, parsed; fails loudly with the CLI's stderr when it did not exit 0. */

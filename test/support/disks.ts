@@ -3,7 +3,7 @@ import { BLOCK, MiB, RbdData } from '../../scripts/support/rbd-data.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CEPH_CONF, POOL, rbd, sha256File } from './stack.ts';
+import { backy2, CEPH_CONF, POOL, rbd, sha256File } from './stack.ts';
 
 export { BLOCK, MiB };
 
@@ -35,6 +35,18 @@ export async function imageHash(spec: string): Promise<string> {
     const file = join(dir, 'image.img');
     await exportToFile(spec, file);
     return await sha256File(file);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** sha256 of backy2's restore of `uid` (to a file) and of the export of `image@snapshot` it was made from: equal when byte-identical. */
+export async function restoreAndSnapshotHashes(host: string, image: string, snapshot: string, uid: string): Promise<{ restored: string; snapshot: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'vmbackup-verify-'));
+  try {
+    const restored = join(dir, 'restored.img');
+    await backy2(host, 'restore', uid, `file://${restored}`);
+    return { restored: await sha256File(restored), snapshot: await imageHash(`${image}@${snapshot}`) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -45,6 +45,14 @@ export async function backy2(host: string, ...args: string[]): Promise<string> {
   return stdout;
 }
 
+/** A disk's versions as an operator reads them, from `backy2 -m ls` (`version|date|name|snapshot_name|size|size_bytes|uid|valid|…`). */
+export async function versionRows(host: string, image: string): Promise<Array<{ snapshot: string; uid: string; valid: boolean }>> {
+  return (await backy2(host, '-m', 'ls', image))
+    .split('\n')
+    .filter((l) => l.startsWith('version|'))
+    .map((l) => l.split('|'))
+    .map((f) => ({ snapshot: f[3]!, uid: f[6]!, valid: f[7] === '1' }));
+}
 
 /** A VM id no earlier test run used (backy2's metadata outlives the Ceph cluster). */
 export function uniqueVmId(prefix: string): string {

@@ -46,7 +46,7 @@ test('an unreachable Temporal gives exit 4 and says what to do', async () => {
   const r = await run('--config', file, 'ls', 'vm1');
   assert.equal(r.exitCode, 4, r.stderr);
   assert.match(r.stderr, /cannot reach Temporal at 127\.0\.0\.1:1/);
-  assert.match(r.stderr, /hint: Start the local stack/);
+  assert.match(r.stderr, /hint: Check that the Temporal frontend at 127\.0\.0\.1:1 is up \(the local stack: npm run stack:up\), or fix temporal\.address in /);
 });
 
 test('the fleet commands have --help and refuse bad input with exit 2 before connecting', async () => {
