@@ -64,7 +64,7 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
   const stamp = new Date().toISOString().slice(0, 19);
   const handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }> = [];
   for (const host of hosts) {
-    const input: NightlyInput = { host: host.name, workload, dryRun: Boolean(options.dryRun), childrenPerRun };
+    const input: NightlyInput = { host: host.name, workload, dryRun: Boolean(options.dryRun), childrenPerRun, hostAnswerSeconds: ctx.config.schedules.host_answer_seconds };
     const handle = await client.workflow.start<typeof nightlyBackups>('nightlyBackups', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `${nightlyWorkflowPrefix(host.name, workload)}-${stamp}${options.dryRun ? '-plan' : ''}`,
