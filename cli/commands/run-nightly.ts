@@ -1,6 +1,6 @@
 // `vmbackup run-nightly`: starts the nightly job now, as its Schedule would,
 // on one host or all of them.
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
@@ -87,7 +87,12 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
 /** Waits for every night, with one progress line over all of them. */
 function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean) {
   const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await handle.result()) as NightlySummary })));
-  const describe = async () =>
+  return withProgressLine(results, show, 2000, nightsProgress(handles));
+}
+
+/** One line over several nights: each host's disks done, running, failed and skipped (the night's progress query). */
+export function nightsProgress(handles: ReadonlyArray<{ host: string; handle: WorkflowHandle<typeof nightlyBackups> }>): () => Promise<string> {
+  return async () =>
     (
       await Promise.all(
         handles.map(async ({ host, handle }) => {
@@ -100,5 +105,4 @@ function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithF
         }),
       )
     ).join('  |  ');
-  return withProgressLine(results, show, 2000, describe);
 }
