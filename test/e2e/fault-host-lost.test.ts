@@ -124,7 +124,7 @@ test("a lost host's disks taken over: refused while the config or a live worker 
   const early = await vmbackupWith(AFTER, 'takeover', '--from', 'backup1', '--dry-run');
   assert.equal(early.exitCode, 2, early.stderr);
   assert.match(early.stderr, /backup1 is not lost: worker backup1@\d+ .*polled .* s ago; .*nothing was started/);
-  assert.deepEqual(await findWorkflows(client, `WorkflowId STARTS_WITH "takeover/backup1/"`, 0), []);
+  assert.deepEqual(await findWorkflows(client, `TaskQueue = "${config.temporal.task_queue}" AND WorkflowId STARTS_WITH "takeover/"`, 0), []);
 
   // Once backup1's last poll is older than the liveness window (watched, not slept), the takeover may plan.
   const queue = hostTaskQueue(config.temporal.task_queue, 'backup1');
