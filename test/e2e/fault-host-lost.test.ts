@@ -105,7 +105,7 @@ after(async () => {
   rmSync(DIR, { recursive: true, force: true });
 });
 
-test("a lost host's disks taken over: refused while the config or a live worker says otherwise; then full backups on the new host, only its snapshot left, byte-identical, the next night incremental", { timeout: 600_000 }, async () => {
+test("a lost host's disks taken over: refused while the config or a live worker says otherwise; then full backups on the new host, only its snapshot left, byte-identical, the next night incremental", { timeout: 600_000 }, async (t) => {
   assert.deepEqual((await night(BEFORE, 'backup1')).backedUp.map((d) => d.id).sort(), moved.sort());
   assert.deepEqual((await night(BEFORE, 'backup2')).backedUp.map((d) => d.id), [vms.c]);
   const lostStore = await storeListing('backup1');
@@ -139,6 +139,13 @@ test("a lost host's disks taken over: refused while the config or a live worker 
   const [planned] = plan.results;
   assert.deepEqual(planned!.summary.takeover!.planned.map((d) => d.id).sort(), moved.sort(), 'exactly the moved project’s disks');
   assert.equal(planned!.summary.skippedByCode['has-backup'], 1, 'the disk backup2 already holds is not taken again');
+  // As the operator reads it: the disks, and the line that carries out this very plan.
+  const table = await vmbackupWith(AFTER, 'takeover', '--from', 'backup1', '--dry-run');
+  assert.equal(table.exitCode, 0, table.stderr);
+  t.diagnostic(table.stdout);
+  assert.match(table.stdout, /takeover\s+of lost host backup1: the disks assigned here with no valid version here \(2\)/);
+  for (const vm of moved) assert.match(table.stdout, new RegExp(`\\n${vm}\\s+lost-\\w\\s+${MOVED}\\s+${image(vm)}`));
+  assert.ok(table.stdout.includes(`to carry out this plan: vmbackup --config ${AFTER} takeover --from backup1 --yes --plan ${plan.plan}`), table.stdout);
   assert.deepEqual(await versionsOf('backup2'), [[image(vms.c), true, (await versionsOf('backup2'))[0]![2]]], 'a dry run backs nothing up');
 
   const done = await vmbackupWith(AFTER, '-o', 'json', 'takeover', '--from', 'backup1', '--yes', '--plan', plan.plan!);

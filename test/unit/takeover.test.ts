@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { makeNightPlan } from '../../activities/night-plan.ts';
+import type { InventorySnapshot } from '../../lib/fleet/inventory.ts';
 import type { FleetPolicy } from '../../lib/fleet/plan.ts';
 import { NightlyInput } from '../../lib/operations/nightly.ts';
 import { assignmentsTo, takeoverRefusal } from '../../lib/operations/takeover.ts';
@@ -24,7 +25,9 @@ const policy: FleetPolicy = {
   assignments: { default: 'backup2', projects: { other: 'backup3' } },
   exclusions: { servers: { global: [], projects: {} }, volumes: { global: [], projects: {} } },
 };
-const inventory = {
+const inventory: InventorySnapshot = {
+  workload: 'vms',
+  pool: 'rbd',
   driver: 'local',
   takenAt: '2026-12-02T00:00:00.000Z',
   disks: ['a', 'b', 'c', 'd'].map((id) => ({ id, name: id, projectId: id === 'd' ? 'other' : 'moved', image: `${id}_disk`, onCeph: true })),
