@@ -6,7 +6,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { createInventoryActivities } from '../../activities/inventory-activities.ts';
 import { makeNightPlan } from '../../activities/night-plan.ts';
+import { loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
+import { InvalidInputError } from '../../lib/errors.ts';
 import type { InventorySnapshot } from '../../lib/fleet/inventory.ts';
 import type { FleetPolicy } from '../../lib/fleet/plan.ts';
 import { NightlyInput } from '../../lib/operations/nightly.ts';
@@ -62,4 +65,13 @@ test('a takeover that backs up needs the confirmed plan; its dry run does not', 
   assert.equal(NightlyInput.safeParse({ host: 'backup2', takeover: { from: 'backup1' } }).success, false);
   assert.equal(NightlyInput.safeParse({ host: 'backup2', dryRun: true, takeover: { from: 'backup1' } }).success, true);
   assert.equal(NightlyInput.safeParse({ host: 'backup2', takeover: { from: 'backup1', confirmedPlan: '0123456789' } }).success, true);
+});
+
+test("the host that takes over refuses by its own worker's config, before it lists anything", async () => {
+  const config = loadConfig(LOCAL_CONFIG); // default backup1, project ops on backup2
+  const untouched = new Proxy({}, { get: () => assert.fail('nothing is listed or read before the refusal') }) as never;
+  const { planNight } = createInventoryActivities({ rbd: untouched, inventory: untouched, engine: untouched, config, host: config.hosts[1]! });
+  const plan = (from: string) => planNight({ workload: 'vms', night: 'takeover@1', restores: {}, pageSize: 10, keep: false, takeoverFrom: from });
+  await assert.rejects(plan('backup1'), (err) => err instanceof InvalidInputError && /config of backup2's worker \(.*local\.yaml\) still assigns projects to backup1 \(project_assignments\.default\)/.test(err.message));
+  await assert.rejects(plan('backup2'), (err) => err instanceof InvalidInputError && /cannot run on backup2 itself/.test(err.message));
 });
