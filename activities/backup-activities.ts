@@ -321,7 +321,10 @@ function createBackupSteps(deps: HostDeps) {
         // host and makes a full backup (the store dedups what it already holds).
         if (err instanceof StoreFullError) {
           log.warn(`backup of ${input.image}@${input.snapshot}: the store is full; removing the half-made version and the snapshot`);
-          await removeHalfMade();
+          // Best effort: with the metadata on the full filesystem too, even `backy2 rm` may fail;
+          // an invalid version is never a base, and remove-invalids takes it later. The operator
+          // must see the full store, not this.
+          await removeHalfMade().catch((e: unknown) => log.warn(`half-made version of ${input.image}@${input.snapshot} not removed: ${(e as Error).message}`));
           await steps.removeOwnSnapshots({ pool: input.pool, image: input.image, snapshots: [input.snapshot] });
         }
         throw err;
