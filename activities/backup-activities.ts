@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { expiryTag, KIND_TAGS, periodicTags, projectTag } from '../lib/backup-tags.ts';
+import { StoreFullError } from '../lib/errors.ts';
 import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
 import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
@@ -116,7 +117,7 @@ function createBackupSteps(deps: HostDeps) {
   const hintsFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.hints, `${d.pool}.${d.image}@${snapshot}.json`);
   const pidFileFor = (d: DiskRef, snapshot: string) => join(deps.paths.run, `backup.${d.pool}.${d.image}@${snapshot}.pid`);
 
-  return {
+  const steps = {
     /**
      * Reads this host's snapshots on the disk and the versions made from them,
      * and the disk's size when asked (a dry run shows it). Changes nothing.
@@ -316,6 +317,18 @@ function createBackupSteps(deps: HostDeps) {
           log.warn(`backup of ${input.image}@${input.snapshot} cancelled; removing the half-made version`);
           await removeHalfMade();
         }
+        // A full store is not retried (lib/errors.ts), so no retry cleans up: the half-made
+        // version goes now, and so does today's snapshot, which no version was made from. The
+        // old one was removed while the copy ran, so the next run finds no snapshot of this
+        // host and makes a full backup (the store dedups what it already holds).
+        if (err instanceof StoreFullError) {
+          log.warn(`backup of ${input.image}@${input.snapshot}: the store is full; removing the half-made version and the snapshot`);
+          // Best effort: with the metadata on the full filesystem too, even `backy2 rm` may fail;
+          // an invalid version is never a base, and remove-invalids takes it later. The operator
+          // must see the full store, not this.
+          await removeHalfMade().catch((e: unknown) => log.warn(`half-made version of ${input.image}@${input.snapshot} not removed: ${(e as Error).message}`));
+          await steps.removeOwnSnapshots({ pool: input.pool, image: input.image, snapshots: [input.snapshot] });
+        }
         throw err;
       }
       rmSync(input.hints.hintsFile, { force: true });
@@ -323,6 +336,7 @@ function createBackupSteps(deps: HostDeps) {
       return { uid, kind, tags, stats: await engine.stats(uid), adopted: false, fullReason };
     },
   };
+  return steps;
 }
 
 /** Where the server metadata of one backup is kept on its host. */

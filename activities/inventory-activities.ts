@@ -12,10 +12,15 @@ import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
 import { workloadPool } from './inventory/create.ts';
 import type { InventoryDriver } from './inventory/inventory-driver.ts';
-import { forgetNightPlan, makeNightPlan, type NightPlanHead, readNightQueue } from './night-plan.ts';
+import { forgetNightPlan, makeNightPlan, type NightPlanHead, readNightQueue, type TakeoverPlanning } from './night-plan.ts';
+import type { BackupEngine } from './engine/engine.ts';
+import { InvalidInputError } from '../lib/errors.ts';
+import { takeoverRefusal } from '../lib/operations/takeover.ts';
 import { recordInventory } from './inventory/last-inventory-file.ts';
 
 export interface InventoryDeps extends Pick<HostDeps, 'rbd' | 'host'> {
+  /** The host's store, read by a takeover's plan (which disks have a valid version here). */
+  engine?: Pick<BackupEngine, 'listVersions'>;
   inventory: InventoryDriver;
   config: LoadedConfig;
   /** Where a warning goes; the activity's logger when omitted (which works only inside an activity). */
@@ -23,6 +28,17 @@ export interface InventoryDeps extends Pick<HostDeps, 'rbd' | 'host'> {
 }
 
 export function createInventoryActivities(deps: InventoryDeps) {
+  /** A takeover from `from` by this worker's config: refused while it still assigns projects to `from`; the disks this store holds. */
+  async function takeoverPlanning(from: string): Promise<TakeoverPlanning> {
+    const host = deps.host.name;
+    if (from === host) throw new InvalidInputError(`a takeover from ${from} cannot run on ${from} itself; nothing was started`);
+    const refusal = takeoverRefusal(`the config of ${host}'s worker (${deps.config.source})`, deps.config.project_assignments, from);
+    if (refusal) throw new InvalidInputError(refusal);
+    if (!deps.engine) throw new Error(`${host}: no backup engine to read the store's versions from`);
+    const backedUp = new Set((await deps.engine.listVersions()).filter((v) => v.valid).map((v) => v.name));
+    return { host, backedUp };
+  }
+
   /**
    * Records the inventory as the host's reference. A sharp shrink is not
    * recorded (remove-unhandled refuses it until an operator accepts it); the
@@ -78,11 +94,13 @@ export function createInventoryActivities(deps: InventoryDeps) {
      * policy, the restores running): the whole queue stays in a file on the host
      * (activities/night-plan.ts); the night gets counts and the first page.
      */
-    async planNight(input: { workload: Workload; night: string; restores: Record<string, string>; pageSize: number; keep: boolean }): Promise<NightPlanHead> {
+    async planNight(input: { workload: Workload; night: string; restores: Record<string, string>; pageSize: number; keep: boolean; takeoverFrom?: string }): Promise<NightPlanHead> {
       const policy = fleetPolicyOf(deps.config, deps.host.name, input.workload);
+      // Checked before the inventory is taken: it is this worker's config the night follows.
+      const takeover = input.takeoverFrom === undefined ? undefined : await takeoverPlanning(input.takeoverFrom);
       // A cloud's whole inventory can take a minute or more to list: heartbeat meanwhile.
       const inventory = await withHeartbeat({ step: 'inventory' }, () => takeInventory({ workload: input.workload }));
-      return makeNightPlan(deps.host.state_dir, { ...input, inventory, policy });
+      return makeNightPlan(deps.host.state_dir, { ...input, inventory, policy, takeover });
     },
 
     /** The next page of the night's queue. */

@@ -12,6 +12,7 @@ import { InvalidInputError } from '../lib/errors.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
 import { type FleetPolicy, NightlyDisk, planNightly, type SkippedDisk } from '../lib/fleet/plan.ts';
 import { type NightlySummary, recordSkipped } from '../lib/operations/nightly.ts';
+import { planDigest } from '../lib/plan-digest.ts';
 
 /** A plan file left by a night that never finished (terminated, its host replaced) goes after this. */
 const KEEP_PLAN_DAYS = 7;
@@ -28,6 +29,14 @@ export interface NightPlanHead {
   skipped: SkippedDisk[];
   /** The queue's first `pageSize` disks; the rest by nightQueue. */
   queue: NightlyDisk[];
+  /** A takeover's: the digest of the whole queue, for `--yes --plan`. */
+  planDigest?: string | undefined;
+}
+
+/** A takeover night takes only the disks with no valid version in this host's store (`backedUp`: their version names). */
+export interface TakeoverPlanning {
+  host: string;
+  backedUp: ReadonlySet<string>;
 }
 
 export function nightPlanFile(stateDir: string, night: string): string {
@@ -43,9 +52,14 @@ export function nightPlanFile(stateDir: string, night: string): string {
  */
 export function makeNightPlan(
   stateDir: string,
-  input: { night: string; inventory: InventorySnapshot; policy: FleetPolicy; restores: Record<string, string>; pageSize: number; keep: boolean },
+  input: { night: string; inventory: InventorySnapshot; policy: FleetPolicy; restores: Record<string, string>; pageSize: number; keep: boolean; takeover?: TakeoverPlanning | undefined },
 ): NightPlanHead {
   const plan = planNightly(input.inventory.disks, input.policy, new Map(Object.entries(input.restores)));
+  if (input.takeover) {
+    const { host, backedUp } = input.takeover;
+    plan.skipped.push(...plan.backup.filter((d) => backedUp.has(d.image)).map((d) => ({ ...d, code: 'has-backup' as const, reason: `a valid version is in ${host}'s store already` })));
+    plan.backup = plan.backup.filter((d) => !backedUp.has(d.image));
+  }
   const skips = { counts: { skipped: 0 }, skippedByCode: {} as NightlySummary['skippedByCode'], skipped: [] as SkippedDisk[] };
   for (const s of plan.skipped) recordSkipped(skips, s);
   if (input.keep) {
@@ -63,6 +77,7 @@ export function makeNightPlan(
     skippedCount: skips.counts.skipped,
     skipped: skips.skipped,
     queue: plan.backup.slice(0, input.pageSize),
+    planDigest: input.takeover ? planDigest('takeover', input.takeover.host, plan.backup.map((d) => d.image)) : undefined,
   };
 }
 

@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import { type DanglingSnapshot, danglingOf, isWorkloadDisk } from '../lib/operations/dangling-snapshots.ts';
 import { isOwnSnapshot, type Workload } from '../lib/naming.ts';
 import { isNotFound, isProtected } from './ceph/rbd.ts';
+import { InvalidInputError } from '../lib/errors.ts';
 import type { HostDeps } from './host-deps.ts';
 import { runningBackups } from './running-backups.ts';
 
@@ -33,6 +34,43 @@ export function createSnapshotActivities(deps: HostDeps, visibility: { temporal:
       const versions = await engine.listVersions();
       const running = await runningBackups(visibility.temporal, host.name);
       return disks.flatMap((d) => danglingOf(d, d.snapshots, versions, host.name, running.get(d.image), new Date()));
+    },
+
+    /**
+     * A lost host's snapshots on a disk this host has taken over: they only served
+     * the lost host's incrementals. Removed only while this host holds a valid
+     * version of the disk (checked here, since this deletes); protected ones stay.
+     */
+    async removeLostHostSnapshots(input: { pool: string; image: string; from: string }): Promise<{ removed: string[]; kept: string[] }> {
+      if (input.from === host.name) throw new InvalidInputError(`${host.name} does not remove its own snapshots as a lost host's`);
+      if (!(await engine.listVersions(input.image)).some((v) => v.valid)) {
+        throw new InvalidInputError(`no valid version of ${input.image} in ${host.name}'s store: ${input.from}'s snapshots on it stay`);
+      }
+      let snapshots: Array<{ name: string; protected: boolean }>;
+      try {
+        snapshots = await rbd.listSnapshots(input.pool, input.image);
+      } catch (err) {
+        if (isNotFound(err)) return { removed: [], kept: [] }; // the disk is gone: nothing of it left to remove
+        throw err;
+      }
+      const removed: string[] = [];
+      const kept: string[] = [];
+      for (const s of snapshots.filter((s) => isOwnSnapshot(s.name, input.from))) {
+        if (s.protected) {
+          kept.push(s.name);
+          continue;
+        }
+        try {
+          log.info(`removing lost host ${input.from}'s snapshot ${input.pool}/${input.image}@${s.name}`);
+          await rbd.removeSnapshot(input.pool, input.image, s.name);
+          removed.push(s.name);
+        } catch (err) {
+          if (isNotFound(err)) removed.push(s.name);
+          else if (isProtected(err)) kept.push(s.name);
+          else throw err;
+        }
+      }
+      return { removed, kept };
     },
 
     /** Removes the given snapshots that are dangling; one already gone counts as removed. */

@@ -12,7 +12,9 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { recentPollers } from '../lib/temporal/pollers.ts';
 
 /** The workflows that remove or overwrite, and when a run of them does (not a dry run, not a report). */
-const CHANGES: Record<string, (input: { dryRun?: boolean; purge?: boolean } | undefined) => boolean> = {
+const CHANGES: Record<string, (input: { dryRun?: boolean; purge?: boolean; takeover?: unknown } | undefined) => boolean> = {
+  // A takeover removes the lost host's snapshots; a plain night removes only its own host's.
+  nightlyBackups: (i) => i?.takeover !== undefined && i.dryRun !== true,
   purgeExpired: (i) => i?.dryRun !== true,
   removeInvalids: (i) => i?.dryRun !== true,
   removeUnhandled: (i) => i?.dryRun !== true,
@@ -27,7 +29,7 @@ const CHANGES: Record<string, (input: { dryRun?: boolean; purge?: boolean } | un
  * A worker long-polls each queue for up to a minute, so one that runs was seen
  * within this; one stopped longer ago no longer counts (Temporal lists it for minutes).
  */
-const LIVE_WITHIN_MS = 90_000;
+export const LIVE_WITHIN_MS = 90_000;
 
 /** Refuses (ConfigMismatchError) unless every live worker of this config's queues publishes this config's fingerprint. */
 export async function assertWorkersRunThisConfig(client: Client, config: LoadedConfig, what: string): Promise<void> {

@@ -17,6 +17,7 @@ import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
 import { registerSnapshots } from './commands/snapshots.ts';
 import { registerStatus } from './commands/status.ts';
+import { registerTakeover } from './commands/takeover.ts';
 import { registerSummary } from './commands/summary.ts';
 import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
@@ -53,6 +54,7 @@ registerStatus(program);
 registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
+registerTakeover(program);
 
 try {
   await program.parseAsync(process.argv);

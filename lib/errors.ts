@@ -47,6 +47,13 @@ export class PlanChangedError extends VmbackupError {}
  */
 export class UnsafeInventoryError extends VmbackupError {}
 
+/**
+ * The backup store's filesystem (its data folder, or its metadata database) has
+ * no space left: the copy cannot succeed until space is made, so it is not
+ * retried (every attempt would read the whole disk again and fail the same way).
+ */
+export class StoreFullError extends VmbackupError {}
+
 /** An external command failed; `command` is its argv for the logs. */
 export class CommandError extends VmbackupError {
   constructor(
@@ -74,6 +81,7 @@ export const NON_RETRYABLE_TYPES = [
   'PlanChangedError',
   'UnsafeInventoryError',
   'RescueError',
+  'StoreFullError',
 ];
 
 /**

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { HostName } from './naming.ts';
 
 /** What a plan removes: the kind is part of the digest, so a purge's plan never confirms another command's. */
-export type PlanKind = 'purge' | 'remove-invalids' | 'remove-unhandled' | 'snapshots-purge' | 'schedules';
+export type PlanKind = 'purge' | 'remove-invalids' | 'remove-unhandled' | 'snapshots-purge' | 'schedules' | 'takeover';
 
 export const PlanDigest = z.string().regex(/^[0-9a-f]{10}$/, 'a plan digest: 10 hex digits, as the dry run printed it');
 

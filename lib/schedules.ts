@@ -73,7 +73,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
               ...common,
               workflowType: 'nightlyBackups',
               workflowId: nightlyWorkflowPrefix(host.name, kind),
-              args: [{ host: host.name, workload: kind }],
+              args: [{ host: host.name, workload: kind, hostAnswerSeconds: config.schedules.host_answer_seconds }],
               searchAttributes: nightlyAttributes(host.name, kind),
             };
       out.push({ ...item, fingerprint: JSON.stringify([item.hour, item.minute, item.timeZone, item.workflowType, item.args, config.schedules]) });

@@ -6,7 +6,8 @@
 // that fails is reported and never stops the others. It continues as new every
 // `childrenPerRun` children carrying only the queue's offset, the counts and
 // the first entries of each list, so a fleet of thousands never makes a giant
-// history or payload.
+// history or payload. A takeover night (`vmbackup takeover`, workflows/takeover.ts)
+// is the same night over only the disks this host has no valid version of yet.
 import {
   ActivityFailure,
   continueAsNew,
@@ -41,6 +42,9 @@ import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { backupInstance } from './backup-instance.ts';
 import { nightlyProgressQuery } from './definitions.ts';
+import { assertConfirmed, dropLostHostSnapshots, takeoverReport } from './takeover.ts';
+import type { SnapshotActivities } from '../activities/snapshot-activities.ts';
+import type { TakeoverInput } from '../lib/operations/takeover.ts';
 import { parseInput } from './parse-input.ts';
 
 
@@ -48,7 +52,7 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
   const input = parseInput(InputSchema, raw);
   const info = workflowInfo();
   const hostQueue = hostTaskQueue(info.taskQueue, input.host);
-  const host = proxyActivities<FleetActivities & StoreActivities & InventoryActivities>({
+  const host = proxyActivities<FleetActivities & StoreActivities & InventoryActivities & SnapshotActivities>({
     taskQueue: hostQueue,
     startToCloseTimeout: '10m',
     heartbeatTimeout: '1m',
@@ -78,6 +82,14 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
     // One key per night, shared by its continued runs: the host's plan file.
     const night = `${info.workflowId}@${info.firstExecutionRunId}`;
     ({ carry, queue } = await startNight({ ...input, night, policy }, host, waiter));
+    if (input.takeover && !input.dryRun) {
+      try {
+        assertConfirmed(input.host, input.takeover, carry.summary.takeover!, carry.summary.counts.planned);
+      } catch (err) {
+        await host.forgetNight({ night });
+        throw err;
+      }
+    }
   } else {
     queue = await host.nightQueue({ night: carry.plan, offset: carry.offset, limit: input.childrenPerRun });
   }
@@ -109,6 +121,7 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });
       recordBackedUp(summary, { ...disk, kind: r.plan.kind, versionUid: r.versionUid, bytesRead: r.bytesRead ?? 0, bytesWritten: r.bytesWritten ?? 0, workflowId });
+      if (input.takeover) await dropLostHostSnapshots(host, summary, disk, pool);
     } catch (err) {
       const error = rootCause(err).message;
       const skip = (code: SkipCode, reason: string) => recordSkipped(summary, { ...disk, code, reason });
@@ -152,14 +165,15 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
 
 /** The first run's part: wait out a purge of this store, then the host plans the night. */
 async function startNight(
-  input: { host: string; workload: Workload; dryRun: boolean; childrenPerRun: number; night: string; policy: FleetPolicy },
+  input: { host: string; workload: Workload; dryRun: boolean; childrenPerRun: number; night: string; policy: FleetPolicy; takeover?: TakeoverInput | undefined },
   host: FleetActivities & StoreActivities & InventoryActivities,
   waiter: StoreActivities,
 ): Promise<{ carry: NightlyCarry; queue: NightlyDisk[] }> {
   const { dryRun, policy } = input;
   const { waitedFor } = dryRun ? { waitedFor: [] } : await waiter.awaitStoreIdle({ host: input.host, operations: ['purge'], startedBefore: workflowInfo().startTime.toISOString() });
   const restores = await host.runningRestores();
-  const plan = await host.planNight({ workload: input.workload, night: input.night, restores, pageSize: input.childrenPerRun, keep: !dryRun });
+  const takeover = input.takeover && { takeoverFrom: input.takeover.from };
+  const plan = await host.planNight({ workload: input.workload, night: input.night, restores, pageSize: input.childrenPerRun, keep: !dryRun, ...takeover });
   const summary: NightlySummary = {
     host: input.host,
     workload: input.workload,
@@ -175,6 +189,7 @@ async function startNight(
     backedUp: [],
     skipped: plan.skipped,
     failed: [],
+    ...(input.takeover && { takeover: takeoverReport(input.takeover.from, plan) }),
   };
   log.info('nightly plan', { planned: plan.planned, skipped: plan.skippedCount });
   return { carry: { plan: input.night, offset: 0, summary, liveForDays: policy.liveForDays, pool: policy.pool, concurrency: policy.concurrency }, queue: plan.queue };

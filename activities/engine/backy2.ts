@@ -6,6 +6,7 @@ import { type RunOptions, runCommand } from '../exec/run-command.ts';
 import { backy2BlockSize, hintsPassSanityCheck } from './backy2-hints.ts';
 import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
 import { SerialQueue } from './serial.ts';
+import { commandOutOfSpace, deadWriter, noSpaceLine, storeFullError } from './backy2-write-failures.ts';
 import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
 
 export interface Backy2Options {
@@ -61,13 +62,41 @@ export class Backy2Engine implements BackupEngine {
     if (request.baseUid) args.push('-f', VersionUid.parse(request.baseUid));
     for (const tag of request.tags) args.push('-t', tag);
     args.push(`rbd://${PoolName.parse(pool)}/${ImageName.parse(image)}@${snapshot}`, ImageName.parse(request.name));
-    const { stderr, stdout } = await this.writes.run(() => this.run(args, this.progressOptions(control, /Backed up (\d+)\/(\d+) blocks \(([\d.]+)%\)/)));
-    const uid = /New version: ([0-9a-f-]{36})/.exec(stderr + stdout)?.[1];
+    const what = `${image}@${snapshot}`;
+    let output: string;
+    try {
+      const { stderr, stdout } = await this.writes.run(() => this.run(args, this.progressOptions(control, /Backed up (\d+)\/(\d+) blocks \(([\d.]+)%\)/)));
+      output = `${stderr}\n${stdout}`;
+    } catch (err) {
+      const full = commandOutOfSpace(err);
+      if (full) throw storeFullError(this.options.configFile, what, full, 'its half-made version is invalid');
+      throw err;
+    }
+    const uid = /New version: ([0-9a-f-]{36})/.exec(output)?.[1];
+    const lost = deadWriter(output);
+    if (lost) throw await this.discardBroken(request.name, snapshot, uid, what, lost);
     if (uid) return uid;
     // Older or quieter builds: find it by snapshot name.
     const made = (await this.listVersions(request.name)).findLast((v) => v.snapshotName === snapshot && v.valid);
     if (!made) throw new Error(`backy2 backup of ${image}@${snapshot} ended without a valid version`);
     return made.uid;
+  }
+
+  /**
+   * A backup whose writer threads died was marked valid all the same (see
+   * backy2-write-failures.ts): it goes at once, so that nothing, not even the
+   * next backup as its base, ever trusts it. Returns the error to throw.
+   */
+  private async discardBroken(name: string, snapshot: string, uid: string | undefined, what: string, lost: string): Promise<Error> {
+    const uids = uid ? [uid] : (await this.listVersions(name)).filter((v) => v.snapshotName === snapshot).map((v) => v.uid);
+    let cleanup = `the version backy2 marked valid regardless (${uids.join(', ') || 'none found'}) was removed`;
+    try {
+      for (const u of uids) await this.remove(u);
+    } catch (err) {
+      cleanup = `the version backy2 marked valid regardless (${uids.join(', ')}) lacks blocks and could NOT be removed (${(err as Error).message}): remove it with \`backy2 rm -f\` before anything restores it`;
+    }
+    if (noSpaceLine(lost)) return storeFullError(this.options.configFile, what, lost, cleanup);
+    return new Error(`backy2 backup of ${what} lost blocks (a writer thread died: ${lost}); ${cleanup}`);
   }
 
   private blockSizeBytes?: number;

@@ -1,6 +1,6 @@
 // `vmbackup run-nightly`: starts the nightly job now, as its Schedule would,
 // on one host or all of them.
-import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
@@ -65,7 +65,7 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
   const stamp = new Date().toISOString().slice(0, 19);
   const handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }> = [];
   for (const host of hosts) {
-    const input: NightlyInput = { host: host.name, workload, dryRun: Boolean(options.dryRun), childrenPerRun };
+    const input: NightlyInput = { host: host.name, workload, dryRun: Boolean(options.dryRun), childrenPerRun, hostAnswerSeconds: ctx.config.schedules.host_answer_seconds };
     const handle = await client.workflow.start<typeof nightlyBackups>('nightlyBackups', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `${nightlyWorkflowPrefix(host.name, workload)}-${stamp}${options.dryRun ? '-plan' : ''}`,
@@ -88,7 +88,12 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
 /** Waits for every night, with one progress line over all of them. */
 function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }>, show: boolean, reconnect: ReconnectOptions) {
   const results = Promise.all(handles.map(async ({ handle }) => ({ workflowId: handle.workflowId, summary: (await awaitResult(handle, reconnect)) as NightlySummary })));
-  const describe = async () =>
+  return withProgressLine(results, show, 2000, nightsProgress(handles));
+}
+
+/** One line over several nights: each host's disks done, running, failed and skipped (the night's progress query). */
+export function nightsProgress(handles: ReadonlyArray<{ host: string; handle: WorkflowHandle<typeof nightlyBackups> }>): () => Promise<string> {
+  return async () =>
     (
       await Promise.all(
         handles.map(async ({ host, handle }) => {
@@ -101,5 +106,4 @@ function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithF
         }),
       )
     ).join('  |  ');
-  return withProgressLine(results, show, 2000, describe);
 }

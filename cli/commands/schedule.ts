@@ -58,7 +58,7 @@ Examples:
     .command('trigger')
     .description('start a Schedule\'s workflow now (its overlap policy still applies)')
     .argument('<schedule>', 'schedule id, or <host>/<kind>')
-    .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed')
+    .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed or the host was unreachable')
     .action(action(trigger));
   for (const verb of ['pause', 'unpause'] as const) {
     schedule
@@ -236,7 +236,8 @@ async function trigger(ctx: CliContext, id: string, options: { wait?: boolean })
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
   else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
   else console.log(JSON.stringify(result, null, 2));
-  return isNightlySummary(result) && result.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+  // As run-nightly: a night whose host never answered did nothing, and a script must not read that as done.
+  return isNightlySummary(result) && (result.counts.failed > 0 || result.unreachable) ? EXIT.failed : EXIT.ok;
 }
 
 function isNightlySummary(r: unknown): r is NightlySummary {

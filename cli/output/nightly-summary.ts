@@ -18,6 +18,11 @@ export function renderNightlySummary(s: NightlySummary, workflowId: string): str
     ['took', s.durationSeconds === undefined ? 'running' : `${formatDuration(s.durationSeconds * 1000)} in ${s.runs} run(s)`],
   ];
   if (s.unreachable) head.unshift(['HOST UNREACHABLE', s.unreachable]);
+  const t = s.takeover;
+  if (t) {
+    const snapshots = s.dryRun ? `${t.from}'s snapshots on each go once its backup here is valid` : `${t.removedSnapshots} snapshots of ${t.from} removed`;
+    head.unshift(['takeover', `of lost host ${t.from}: the disks assigned here with no valid version here (${c.planned}); ${snapshots}`]);
+  }
   if (s.waitedFor.length) head.push(['waited for', s.waitedFor.join(', ')]);
   const parts = [renderTable(head, [{ header: 'NIGHT', value: (r) => r[0] }, { header: workflowId, value: (r) => r[1] }])];
   const more = unlisted(s);
@@ -29,6 +34,11 @@ export function renderNightlySummary(s: NightlySummary, workflowId: string): str
   if (s.skipped.length) {
     const table = renderTable(s.skipped, [{ header: 'SKIPPED', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'REASON', value: (d) => d.reason }]);
     parts.push(table + andMore(more.skipped, `skipped (${skippedUnlisted(s)})`));
+  }
+  if (t?.snapshotsKept.length) parts.push(renderTable(t.snapshotsKept, [{ header: `SNAPSHOTS OF ${t.from} KEPT`, value: (line) => line }]));
+  if (s.dryRun && t?.planned.length) {
+    const table = renderTable(t.planned, [{ header: 'WOULD BACK UP', value: (d) => d.id }, { header: 'NAME', value: (d) => d.name }, { header: 'PROJECT', value: (d) => d.projectId }, { header: 'DISK', value: (d) => d.image }]);
+    parts.push(table + andMore(c.planned - t.planned.length, 'to back up'));
   }
   if (s.backedUp.length) {
     parts.push(

@@ -145,6 +145,12 @@ export const SchedulePolicySchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('pause a Schedule whose run failed or timed out, until an operator unpauses it (off: one bad night never stops the next ones)'),
+  host_answer_seconds: z
+    .int()
+    .min(1)
+    .max(86_400)
+    .default(3600)
+    .describe("a night whose host's worker takes none of its tasks in this time ends at once as `host unreachable` (an hour: the host may be busy with another workload)"),
   run_limit_hours: z
     .int()
     .min(1)

@@ -50,6 +50,7 @@ export const SkipCode = z.enum([
   'restore-running',
   'busy',
   'deleted',
+  'has-backup',
 ]);
 export type SkipCode = z.infer<typeof SkipCode>;
 

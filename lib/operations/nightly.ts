@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { HostName, Workload } from '../naming.ts';
 import { NightlyDisk, SkipCode, SkippedDisk } from '../fleet/plan.ts';
+import { TakeoverInput, TakeoverReport } from './takeover.ts';
 
 export const BackedUpDisk = NightlyDisk.extend({
   kind: z.enum(['full', 'incremental']),
@@ -32,6 +33,8 @@ export const NightlySummary = z.object({
   host: z.string(),
   workload: Workload,
   dryRun: z.boolean(),
+  /** Set for a takeover of a lost host's disks (lib/operations/takeover.ts). */
+  takeover: TakeoverReport.optional(),
   /** Set when the host never answered: why, and that nothing was planned or done. */
   unreachable: z.string().optional(),
   inventory: z.object({ driver: z.string(), disks: z.number(), takenAt: z.string() }),
@@ -88,8 +91,13 @@ export const NightlyInput = z.strictObject({
    * another workload's copies; tests make it short).
    */
   hostAnswerSeconds: z.int().min(1).max(86_400).default(3600),
+  /** Only the disks assigned here with no valid version here yet, and the lost host's snapshots on them go after. */
+  takeover: TakeoverInput.optional(),
   /** Set by the workflow itself when it continues as new; never by a caller. */
   carry: NightlyCarry.optional(),
+}).refine((i) => i.dryRun || i.takeover === undefined || i.takeover.confirmedPlan !== undefined, {
+  message: 'a takeover that backs up needs takeover.confirmedPlan (the dry run’s planDigest)',
+  path: ['takeover', 'confirmedPlan'],
 });
 export type NightlyInput = z.input<typeof NightlyInput>;
 

@@ -25,6 +25,7 @@ import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts'
 import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
 import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
 import { connectClient } from '../support/temporal.ts';
+import { makePrivateStore } from '../support/private-store.ts';
 
 const HOST = `confirm-${process.pid}`;
 const OTHER = `confirm-other-${process.pid}`; // a second host of the config, with no worker: a moved project's new home
@@ -51,9 +52,7 @@ const stray = (day: number) => `2026-01-0${day}T00:00:00_${HOST}`;
 
 before(async () => {
   for (const sub of ['lock', 'data', 'nbd-cache', 'state', 'other-state']) mkdirSync(join(DIR, sub), { recursive: true });
-  const stackCfg = config.hosts[0]!.backy2_config;
-  writeFileSync(STORE_CFG, readFileSync(stackCfg, 'utf8').replaceAll(stackCfg.replace(/\/backy\.cfg$/, ''), DIR));
-  await execa(config.engine.bin, ['-c', STORE_CFG, 'initdb']);
+  await makePrivateStore(DIR);
   writeFileSync(INVENTORY, yaml.dump({ vms: { [source]: { name: 'confirm-moved', project: P_MOVED } } }));
   const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
   const hosts = [

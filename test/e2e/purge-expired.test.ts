@@ -25,6 +25,7 @@ import { vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { makePrivateStore } from '../support/private-store.ts';
 
 const HOST = `purge-${process.pid}`;
 const DIR = `${ROOT}.stack/test/purge-expired-${process.pid}`;
@@ -47,9 +48,7 @@ const expires = (n: number) => `expires_${night(n + config.workloads.vms.live_fo
 before(async () => {
   // A private backy2 store: the stack's backup1 config with its folder swapped.
   for (const sub of ['lock', 'data', 'nbd-cache', 'state']) mkdirSync(join(DIR, sub), { recursive: true });
-  const stackCfg = config.hosts[0]!.backy2_config;
-  writeFileSync(STORE_CFG, readFileSync(stackCfg, 'utf8').replaceAll(stackCfg.replace(/\/backy\.cfg$/, ''), DIR));
-  await execa(config.engine.bin, ['-c', STORE_CFG, 'initdb']);
+  await makePrivateStore(DIR);
   const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
   writeFileSync(
     CONFIG,

@@ -19,6 +19,7 @@ import { RbdData } from '../../scripts/support/rbd-data.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { vmbackupWith } from '../support/cli.ts';
 import { CEPH_CONF, config, CONFIG_FILE, ROOT, uniqueVmId } from '../support/stack.ts';
+import { makePrivateStore } from '../support/private-store.ts';
 
 const DIR = `${ROOT}.stack/test/remove-unhandled-guard-${process.pid}`;
 const CONFIG = join(DIR, 'config.yaml');
@@ -57,9 +58,7 @@ before(async () => {
   await ceph('osd', 'pool', 'create', POOL, '8', '8');
   await pool.rbd('pool', 'init', POOL);
   for (const sub of ['lock', 'data', 'nbd-cache', 'state']) mkdirSync(join(DIR, 'backup1', sub), { recursive: true });
-  const stackCfg = config.hosts[0]!.backy2_config;
-  writeFileSync(STORE_CFG, readFileSync(stackCfg, 'utf8').replaceAll(stackCfg.replace(/\/backy\.cfg$/, ''), join(DIR, 'backup1')));
-  await execa(config.engine.bin, ['-c', STORE_CFG, 'initdb']);
+  await makePrivateStore(join(DIR, 'backup1'));
   const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown> & { workloads: Record<string, unknown> };
   writeFileSync(
     CONFIG,

@@ -20,6 +20,7 @@ import { startWorker, type WorkerProcess } from '../../scripts/support/worker-pr
 import { vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { config, CONFIG_FILE, ROOT, uniqueVmId } from '../support/stack.ts';
+import { makePrivateStore } from '../support/private-store.ts';
 
 const DIR = `${ROOT}.stack/test/remove-unhandled-${process.pid}`;
 const CONFIG = join(DIR, 'config.yaml');
@@ -72,11 +73,9 @@ const backup = async (id: string, host: string, ...extra: string[]) =>
 before(async () => {
   const base = yaml.load(readFileSync(CONFIG_FILE, 'utf8')) as Record<string, unknown>;
   const hosts = [];
-  for (const [i, host] of HOSTS.entries()) {
+  for (const host of HOSTS) {
     for (const sub of ['lock', 'data', 'nbd-cache', 'state']) mkdirSync(join(DIR, host, sub), { recursive: true });
-    const stackCfg = config.hosts[i]!.backy2_config;
-    writeFileSync(storeCfg(host), readFileSync(stackCfg, 'utf8').replaceAll(stackCfg.replace(/\/backy\.cfg$/, ''), join(DIR, host)));
-    await execa(config.engine.bin, ['-c', storeCfg(host), 'initdb']);
+    await makePrivateStore(join(DIR, host));
     hosts.push({ name: host, backy2_config: storeCfg(host), state_dir: join(DIR, host, 'state') });
   }
   writeFileSync(
