@@ -10,7 +10,8 @@
 // waits, heartbeating, until `<dir>/<point>.release` exists. Each arm holds once:
 // the activity removes the arm file as it parks. Keys: the image name; the VM id
 // at restore.after-stop and restore.before-start; the host at purge.before-remove;
-// the lock's workflow id at lock.busy (an operation found its disk held).
+// the lock's workflow id at lock.busy (an operation found its disk held); the
+// version uid at verify.before-second-read and drill.after-restore.
 // See test/support/hold-points.ts.
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -31,6 +32,8 @@ export const HOLD_POINTS = [
   'restore.before-start',
   'purge.before-remove',
   'lock.busy',
+  'verify.before-second-read',
+  'drill.after-restore',
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 

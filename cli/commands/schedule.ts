@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { InvalidInputError, PlanChangedError, UnknownScheduleError, VmbackupError } from '../../lib/errors.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { formatPlanToken, planDigest } from '../../lib/plan-digest.ts';
-import { type DesiredSchedule, desiredSchedules, schedulePrefix } from '../../lib/schedules.ts';
+import { type DesiredSchedule, describeScheduleTime, desiredSchedules, schedulePrefix, WEEKDAYS, type Weekday } from '../../lib/schedules.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { askOnTerminal, confirmLine, type ConsentOptions, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
@@ -126,7 +126,7 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
   const policy = ctx.config.schedules;
   return {
     scheduleId: want.scheduleId,
-    spec: { calendars: [{ hour: want.hour, minute: want.minute }], timezone: want.timeZone },
+    spec: { calendars: [{ hour: want.hour, minute: want.minute, ...(want.dayOfWeek ? { dayOfWeek: want.dayOfWeek } : {}) }], timezone: want.timeZone },
     action: {
       type: 'startWorkflow',
       workflowType: want.workflowType,
@@ -146,8 +146,8 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
   };
 }
 
-function whenOf(s: Pick<DesiredSchedule, 'hour' | 'minute' | 'timeZone'>): string {
-  return `daily ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.timeZone}`;
+function whenOf(s: Pick<DesiredSchedule, 'hour' | 'minute' | 'dayOfWeek' | 'timeZone'>): string {
+  return describeScheduleTime(s);
 }
 
 /** Every Schedule of this config (by id prefix), described. */
@@ -169,7 +169,7 @@ async function list(ctx: CliContext): Promise<number> {
       const last = d.info.recentActions.at(-1);
       return {
         scheduleId: d.scheduleId,
-        when: calendar ? whenOf({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, timeZone: d.spec.timezone ?? 'UTC' }) : '-',
+        when: calendar ? whenOf({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, dayOfWeek: weeklyDay(calendar.dayOfWeek), timeZone: d.spec.timezone ?? 'UTC' }) : '-',
         paused: d.state.paused,
         note: d.state.note,
         nextRun: d.info.nextActionTimes[0]?.toISOString(),
@@ -200,8 +200,8 @@ async function list(ctx: CliContext): Promise<number> {
 async function resolveSchedule(ctx: CliContext, id: string) {
   const prefix = schedulePrefix(ctx.config);
   const scheduleId = id.startsWith(prefix) ? id : `${prefix}${id}`;
-  if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge)$/.test(scheduleId)) {
-    throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge> or ${prefix}<host>/<kind>`);
+  if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge|verify|drill)$/.test(scheduleId)) {
+    throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge|verify|drill> or ${prefix}<host>/<kind>`);
   }
   const client = await ctx.temporal();
   const handle = client.schedule.getHandle(scheduleId);
@@ -251,4 +251,11 @@ async function setPaused(ctx: CliContext, id: string, paused: boolean, note?: st
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, paused, note: text }, null, 2));
   else console.log(`${handle.scheduleId}: ${paused ? 'paused' : 'unpaused'} (${text})`);
   return EXIT.ok;
+}
+
+/** The one weekday of a weekly calendar as Temporal describes it back; undefined for every day. */
+function weeklyDay(ranges: ReadonlyArray<{ start: unknown; end?: unknown }> | undefined): Weekday | undefined {
+  const only = ranges?.length === 1 ? ranges[0]! : undefined;
+  if (!only || (only.end !== undefined && only.end !== only.start)) return undefined;
+  return WEEKDAYS.find((d) => d === only.start);
 }
