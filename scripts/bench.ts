@@ -10,6 +10,7 @@
 //   npm run bench -- --only disk     the single-disk cases below
 //   npm run bench -- --only fleet    the fleet case (about 11 minutes; FLEET_VMS=20 for a 2-minute try)
 //   npm run bench -- --only scale    the scale case (about a minute)
+//   npm run bench -- --only verify   the verify case (scripts/support/verify-bench.ts, about 2 minutes)
 //
 // Backup cases (full, then a 5 %-changed incremental), then restore:
 //   workflow  backupInstance through Temporal and a real worker (backup1's store)
@@ -30,6 +31,7 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { log, median, round, timed } from './support/bench-timing.ts';
 import { fleetBench } from './support/fleet-bench.ts';
 import { scaleBench } from './support/scale-bench.ts';
+import { verifyBench } from './support/verify-bench.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
@@ -38,7 +40,7 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const CASES = ['disk', 'fleet', 'scale'] as const;
+const CASES = ['disk', 'fleet', 'scale', 'verify'] as const;
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
@@ -190,6 +192,7 @@ async function main(): Promise<void> {
     ...(only === undefined || only === 'disk' ? await diskBench() : {}),
     ...(only === undefined || only === 'fleet' ? await fleetBench() : {}),
     ...(only === undefined || only === 'scale' ? await scaleBench() : {}),
+    ...(only === undefined || only === 'verify' ? await verifyBench() : {}),
   };
   const file = join(ROOT, 'docs/bench/results.json');
   mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });

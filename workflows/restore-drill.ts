@@ -4,7 +4,7 @@
 // image that can never be a disk's name, compared block by block with the
 // version's checksums, and the scratch image is removed whatever happened,
 // cancellation included. The VM and its disk are never touched.
-import { CancellationScope, log, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { ActivityCancellationType, CancellationScope, log, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DrillActivities } from '../activities/drill-activities.ts';
 import { NON_RETRYABLE_TYPES, rootCause } from '../lib/errors.ts';
 import { type DrillSummary, emptyCounts, listFailure, type RestoreDrillInput, RestoreDrillInput as InputSchema } from '../lib/operations/verify.ts';
@@ -19,7 +19,14 @@ export async function restoreDrill(raw: RestoreDrillInput): Promise<DrillSummary
   const taskQueue = hostTaskQueue(info.taskQueue, input.host);
   const retry = { initialInterval: '5s', maximumInterval: '2m', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE_TYPES };
   const { planDrill, removeScratch } = proxyActivities<DrillActivities>({ taskQueue, startToCloseTimeout: '10m', heartbeatTimeout: '1m', retry });
-  const { drillVersion } = proxyActivities<DrillActivities>({ taskQueue, startToCloseTimeout: '12h', heartbeatTimeout: '1m', retry });
+  // On cancellation the drill waits for the restore to stop before it removes the scratch image.
+  const { drillVersion } = proxyActivities<DrillActivities>({
+    taskQueue,
+    startToCloseTimeout: '12h',
+    heartbeatTimeout: '1m',
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  });
   upsertSearchAttributes([
     { key: Operation, value: 'drill' },
     { key: BackupHost, value: input.host },

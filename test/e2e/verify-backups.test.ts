@@ -4,9 +4,13 @@
 // a bad first read that the second read does not confirm marks nothing; the
 // disk's next backup is full.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { execa } from 'execa';
+import { sqliteMetaPath } from '../../activities/engine/backy2-sqlite-meta.ts';
 import { Backy2BlockStore } from '../../activities/engine/backy2-blocks.ts';
 import { needsFull } from '../../activities/verify/needs-full.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
@@ -37,6 +41,8 @@ const uids: string[] = [];
 let full: string;
 let incremental: string;
 let clean: string;
+/** The full backup made after the corruption. */
+let refull: string;
 
 const backup = (vm: string, ...extra: string[]) => vmbackupJson<BackupResult>('backup', vm, '--host', HOST, '--wait', ...extra);
 
@@ -143,6 +149,7 @@ test('a corrupted block is read twice, then marked invalid with every version sh
 
   const next = await backup(vmA, '--again');
   uids.push(next.versionUid!);
+  refull = next.versionUid!;
   assert.equal(next.plan.kind, 'full');
   assert.match(next.plan.reason, new RegExp(`found version ${failure!.uid} bad`));
   assert.equal((await validity())[next.versionUid!], true);
@@ -151,4 +158,31 @@ test('a corrupted block is read twice, then marked invalid with every version sh
   const again = await verify({ images: [imageA] });
   assert.deepEqual(again.summary.scrub, { checked: 1, ok: 1, failed: 0, markedInvalid: 0 }, 'invalid versions are not scrubbed again; the new full one is sound');
   assert.equal(again.outcome, 'ok');
+});
+
+test('a version that does not hold what its snapshot holds (an rbd diff bug) is found by the deep check; the next backup is full', async () => {
+  // What a wrong incremental leaves: a stored block sound by its own checksum, but not the snapshot's bytes.
+  // Made here as backy2 would have stored it: other bytes in a blob of their own, the version's block pointing at it.
+  const block = (await store.blocks(refull)).find((b) => b.id === 2)!;
+  const other = randomBytes(block.size);
+  const blob = `verifytest${randomBytes(11).toString('hex')}`;
+  mkdirSync(dirname(store.blobFile(blob)), { recursive: true });
+  writeFileSync(store.blobFile(blob), other);
+  const checksum = createHash('sha512').update(other).digest('hex');
+  await execa('sqlite3', ['-cmd', '.timeout 10000', sqliteMetaPath(host.backy2_config)!, `UPDATE blocks SET uid = '${blob}', checksum = '${checksum}' WHERE version_uid = '${refull}' AND id = 2`]);
+
+  const { summary, outcome } = await verify({ images: [imageA], deepSample: 1 });
+  assert.equal(outcome, 'failed');
+  assert.deepEqual(summary.scrub, { checked: 1, ok: 1, failed: 0, markedInvalid: 0 }, 'the store alone looks sound');
+  assert.equal(summary.deep.failed, 1);
+  const [failure] = summary.failed;
+  assert.equal(failure!.uid, refull);
+  assert.equal(failure!.state, 'differs-from-source');
+  assert.match(failure!.reason, /blocks 2 differ from snapshot .* \(read twice\)/);
+  assert.ok(needsFull(VERIFY_DIR, imageA), 'the next backup of the disk is full');
+
+  const next = await backup(vmA, '--again');
+  uids.push(next.versionUid!);
+  assert.equal(next.plan.kind, 'full');
+  assert.equal(needsFull(VERIFY_DIR, imageA), undefined);
 });
