@@ -101,7 +101,7 @@ export function createDrillActivities(deps: HostDeps, extra: { config: Pick<Conf
         agreed.length === 0
           ? `the restored image differed at blocks ${first.differing.slice(0, 3).join(', ')} once; the second read matched`
           : `the restored image differs from the version's checksums at blocks ${agreed.slice(0, 3).join(', ')}${agreed.length > 3 ? ` and ${agreed.length - 3} more` : ''} (read twice)`;
-      return { bytes: first.bytes, failure: { image: input.image, uid: input.uid, state: agreed.length === 0 ? 'transient' : 'restore-failed', reason, alsoInvalid: [] } };
+      return { bytes: first.bytes, failure: { image: input.image, uid: input.uid, state: agreed.length === 0 ? 'transient' : 'restore-failed', reason, alsoInvalid: [], alsoInvalidCount: 0 } };
     },
 
     /** Idempotent; only ever a scratch image. */

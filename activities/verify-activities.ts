@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { Context, log } from '@temporalio/activity';
 import type { Config } from '../lib/config/schema.ts';
 import { diskIdFromImage, type Workload } from '../lib/naming.ts';
-import type { FailedCheck } from '../lib/operations/verify.ts';
+import { type FailedCheck, invalidated } from '../lib/operations/verify.ts';
 import { pickScrubShare, pruneRecord, type ScrubRecord } from '../lib/verify/share.ts';
 import { Backy2BlockStore } from './engine/backy2-blocks.ts';
 import { backy2BlockSize } from './engine/backy2-hints.ts';
@@ -107,7 +107,8 @@ export function createVerifyActivities(deps: HostDeps, extra: { config: Pick<Con
       const entries = readRecord<PlanEntry[]>(planFile(dir, input.run), []).slice(input.offset, input.offset + input.limit);
       const result: BatchResult = { checked: 0, ok: 0, bytes: 0, failed: [], markedInvalid: 0 };
       // A version an earlier confirmation in this run already marked (it shared the bad block) is not read again.
-      const stillValid = new Set((await engine.listVersions()).filter((v) => v.valid).map((v) => v.uid));
+      const validNow = async () => new Set((await engine.listVersions()).filter((v) => v.valid).map((v) => v.uid));
+      let stillValid = await validNow();
       const scrubbed: Record<string, string> = {};
       const store = blockStore();
       await withHeartbeat({ step: 'scrub', percent: 0 }, async (report) => {
@@ -126,8 +127,8 @@ export function createVerifyActivities(deps: HostDeps, extra: { config: Pick<Con
           }
           result.failed.push(verdict.failure);
           if (verdict.failure.state === 'marked-invalid') {
-            result.markedInvalid += 1 + verdict.failure.alsoInvalid.length;
-            for (const uid of verdict.failure.alsoInvalid) stillValid.delete(uid);
+            result.markedInvalid += invalidated(verdict.failure);
+            stillValid = await validNow();
           }
         }
       });
@@ -158,7 +159,7 @@ export function createVerifyActivities(deps: HostDeps, extra: { config: Pick<Con
       const agreed = first.differing.filter((id) => second.differing.includes(id));
       const failure = (state: FailedCheck['state'], reason: string, alsoInvalid: string[] = []): VersionVerdict => ({
         bytes: first.bytes,
-        failure: { image: target.image, uid: target.uid, state, reason, alsoInvalid },
+        failure: { image: target.image, uid: target.uid, state, reason, alsoInvalid, alsoInvalidCount: alsoInvalid.length },
       });
       const shown = `${agreed.slice(0, 3).join(', ')}${agreed.length > 3 ? ` and ${agreed.length - 3} more` : ''}`;
       if (agreed.length === 0) return failure('transient', `blocks ${first.differing.slice(0, 3).join(', ')} differed from ${target.snapshot} once; the second read agreed with the snapshot (not marked)`);

@@ -7,7 +7,7 @@
 import { ActivityCancellationType, CancellationScope, log, proxyActivities, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { DrillActivities } from '../activities/drill-activities.ts';
 import { NON_RETRYABLE_TYPES, rootCause } from '../lib/errors.ts';
-import { type DrillSummary, emptyCounts, listFailure, type RestoreDrillInput, RestoreDrillInput as InputSchema } from '../lib/operations/verify.ts';
+import { type DrillSummary, emptyCounts, invalidated, listFailure, type RestoreDrillInput, RestoreDrillInput as InputSchema } from '../lib/operations/verify.ts';
 import { BackupHost, Operation, Outcome } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { scratchImageName } from '../lib/verify/scratch.ts';
@@ -53,7 +53,7 @@ export async function restoreDrill(raw: RestoreDrillInput): Promise<DrillSummary
       if (!r.failure) summary.counts.ok += 1;
       else {
         summary.counts.failed += 1;
-        if (r.failure.state === 'marked-invalid') summary.counts.markedInvalid += 1 + r.failure.alsoInvalid.length;
+        summary.counts.markedInvalid += invalidated(r.failure);
         listFailure(summary.failed, r.failure);
       }
     } finally {

@@ -10,7 +10,7 @@ import { continueAsNew, log, proxyActivities, upsertMemo, upsertSearchAttributes
 import type { VerifyActivities } from '../activities/verify-activities.ts';
 import type { VersionVerdict } from '../activities/verify/check-version.ts';
 import { NON_RETRYABLE_TYPES, rootCause } from '../lib/errors.ts';
-import { emptyCounts, listFailure, type VerifyBackupsInput, VerifyBackupsInput as InputSchema, type VerifySummary, verifyMemo } from '../lib/operations/verify.ts';
+import { emptyCounts, invalidated, listFailure, type VerifyBackupsInput, VerifyBackupsInput as InputSchema, type VerifySummary, verifyMemo } from '../lib/operations/verify.ts';
 import { BackupHost, Operation, Outcome } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { parseInput } from './parse-input.ts';
@@ -88,6 +88,6 @@ function recordDeep(summary: VerifySummary, r: VersionVerdict): void {
     return;
   }
   summary.deep.failed += 1;
-  if (r.failure.state === 'marked-invalid') summary.deep.markedInvalid += 1 + r.failure.alsoInvalid.length;
+  summary.deep.markedInvalid += invalidated(r.failure);
   listFailure(summary.failed, r.failure);
 }

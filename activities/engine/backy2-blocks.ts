@@ -100,7 +100,7 @@ export class Backy2BlockStore {
   }
 
   /** First read of a version: every stored block judged, blobs judged earlier by this checker taken as they were. */
-  async check(blocks: StoredBlock[], onProgress?: (done: number) => void): Promise<VersionCheck> {
+  async check(blocks: StoredBlock[], onProgress?: (done: number) => void, cancelSignal?: AbortSignal): Promise<VersionCheck> {
     const bad: BadBlock[] = [];
     let bytesRead = 0;
     let next = 0;
@@ -108,6 +108,7 @@ export class Backy2BlockStore {
     const stored = blocks.filter((b) => b.uid !== null);
     const lane = async () => {
       while (next < stored.length) {
+        cancelSignal?.throwIfAborted(); // a cancelled activity stops reading at the next block
         const block = stored[next++]!;
         let problem = this.judged.get(block.uid!);
         if (problem === undefined) {

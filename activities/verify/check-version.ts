@@ -4,6 +4,7 @@
 // them a third time and makes it official (it marks the bad block, and so every
 // version sharing it, invalid). Each disk whose versions went invalid is
 // marked for a full backup next (needs-full.ts).
+import { SUMMARY_LIST_MAX } from '../../lib/operations/nightly.ts';
 import type { FailedCheck } from '../../lib/operations/verify.ts';
 import type { Backy2BlockStore } from '../engine/backy2-blocks.ts';
 import { describeBadBlocks } from '../engine/backy2-blocks.ts';
@@ -29,13 +30,13 @@ export interface VersionVerdict {
 export async function checkStoredVersion(deps: CheckDeps, version: { uid: string; name: string }): Promise<VersionVerdict> {
   const blocks = await deps.store.blocks(version.uid);
   const stored = blocks.filter((b) => b.uid !== null).length;
-  const first = await deps.store.check(blocks, (done) => deps.onProgress?.(done, stored));
+  const first = await deps.store.check(blocks, (done) => deps.onProgress?.(done, stored), deps.cancelSignal);
   if (first.bad.length === 0) return { bytes: first.bytesRead };
   await holdPoint('verify.before-second-read', version.uid);
   const agreed = await deps.store.recheck(blocks, first.bad);
   const failure = (state: FailedCheck['state'], reason: string, alsoInvalid: string[] = []): VersionVerdict => ({
     bytes: first.bytesRead,
-    failure: { image: version.name, uid: version.uid, state, reason, alsoInvalid },
+    failure: { image: version.name, uid: version.uid, state, reason, alsoInvalid: alsoInvalid.slice(0, SUMMARY_LIST_MAX), alsoInvalidCount: alsoInvalid.length },
   });
   if (agreed.length === 0) return failure('transient', `first read: ${describeBadBlocks(first.bad)}; the second read found them sound (not marked)`);
   return confirmBad(deps, version, `${describeBadBlocks(agreed)} (read twice)`, failure);

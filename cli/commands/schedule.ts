@@ -14,6 +14,7 @@ import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
+import { checkFailed, isDrillSummary, isVerifySummary, renderCheckSummary } from '../output/check-summary.ts';
 import { renderTable } from '../output/table.ts';
 
 const FINGERPRINT = 'vmbackupConfig';
@@ -85,7 +86,7 @@ async function apply(ctx: CliContext, options: ConsentOptions): Promise<number> 
   const changes: ApplyChange[] = desired.map((want) => {
     const have = existing.get(want.scheduleId);
     const change = !have ? 'create' : have.action.memo?.[FINGERPRINT] === want.fingerprint ? 'unchanged' : 'update';
-    return { scheduleId: want.scheduleId, change, when: whenOf(want) };
+    return { scheduleId: want.scheduleId, change, when: describeScheduleTime(want) };
   });
   const removals = [...existing.keys()].filter((id) => !desired.some((d) => d.scheduleId === id));
   changes.push(...removals.map((scheduleId) => ({ scheduleId, change: 'remove' as const, when: '-' })));
@@ -146,10 +147,6 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
   };
 }
 
-function whenOf(s: Pick<DesiredSchedule, 'hour' | 'minute' | 'dayOfWeek' | 'timeZone'>): string {
-  return describeScheduleTime(s);
-}
-
 /** Every Schedule of this config (by id prefix), described. */
 async function ourSchedules(client: Client, ctx: CliContext): Promise<Map<string, ScheduleDescription>> {
   const prefix = schedulePrefix(ctx.config);
@@ -169,7 +166,7 @@ async function list(ctx: CliContext): Promise<number> {
       const last = d.info.recentActions.at(-1);
       return {
         scheduleId: d.scheduleId,
-        when: calendar ? whenOf({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, dayOfWeek: weeklyDay(calendar.dayOfWeek), timeZone: d.spec.timezone ?? 'UTC' }) : '-',
+        when: calendar ? describeScheduleTime({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, dayOfWeek: weeklyDay(calendar.dayOfWeek), timeZone: d.spec.timezone ?? 'UTC' }) : '-',
         paused: d.state.paused,
         note: d.state.note,
         nextRun: d.info.nextActionTimes[0]?.toISOString(),
@@ -235,8 +232,10 @@ async function trigger(ctx: CliContext, id: string, options: { wait?: boolean })
   const result = (await client.workflow.getHandle(workflowId).result()) as unknown;
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
   else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
+  else if (isVerifySummary(result) || isDrillSummary(result)) console.log(renderCheckSummary(result, workflowId));
   else console.log(JSON.stringify(result, null, 2));
-  return isNightlySummary(result) && result.counts.failed > 0 ? EXIT.failed : EXIT.ok;
+  const failed = isNightlySummary(result) ? result.counts.failed > 0 : isVerifySummary(result) || isDrillSummary(result) ? checkFailed(result) : false;
+  return failed ? EXIT.failed : EXIT.ok;
 }
 
 function isNightlySummary(r: unknown): r is NightlySummary {

@@ -20,8 +20,10 @@ export const FailedCheck = z.object({
    * not match the snapshot they were made from (backy2 2.9 cannot mark those).
    */
   state: z.enum(['marked-invalid', 'transient', 'differs-from-source', 'restore-failed']),
-  /** Other versions backy2 marked invalid with it (they share the bad block). */
+  /** Other versions backy2 marked invalid with it (they share the bad block): the first SUMMARY_LIST_MAX. */
   alsoInvalid: z.array(z.string()).default([]),
+  /** How many there were in all (a blob can be shared by thousands of versions across disks). */
+  alsoInvalidCount: z.number().default(0),
 });
 export type FailedCheck = z.infer<typeof FailedCheck>;
 
@@ -110,11 +112,17 @@ export const RestoreDrillInput = z.strictObject({
 });
 export type RestoreDrillInput = z.input<typeof RestoreDrillInput>;
 
+/** Where the failures a summary does not list are. */
+export const SUMMARY_FAILED_NOTE = "each is in the history of";
+
 /** A failed check: counted by the caller, listed (its reason cut short) while the list has room. */
 export function listFailure(list: FailedCheck[], failure: FailedCheck): void {
   const reason = failure.reason.length > SUMMARY_ERROR_MAX ? `${failure.reason.slice(0, SUMMARY_ERROR_MAX)}…` : failure.reason;
   if (list.length < SUMMARY_LIST_MAX) list.push({ ...failure, reason, alsoInvalid: failure.alsoInvalid.slice(0, SUMMARY_LIST_MAX) });
 }
+
+/** Versions a failure made invalid: itself and every one sharing its bad block. */
+export const invalidated = (f: FailedCheck) => (f.state === 'marked-invalid' ? 1 + f.alsoInvalidCount : 0);
 
 export const emptyCounts = () => ({ checked: 0, ok: 0, failed: 0, markedInvalid: 0 });
 
