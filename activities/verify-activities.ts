@@ -85,6 +85,7 @@ export function createVerifyActivities(deps: HostDeps, extra: { config: Pick<Con
       const all = await engine.listVersions();
       const valid = validVersions(all, input.images);
       const record = pruneRecord(readRecord<ScrubRecord>(scrubRecordFile(dir), {}), new Set(all.map((v) => v.uid)));
+      writeRecord(scrubRecordFile(dir), record); // removed versions leave the record, so it never outgrows the store
       const share = pickScrubShare(valid, record, input.scrubEveryNights);
       writeRecord(planFile(dir, input.run), share.map((v): PlanEntry => ({ uid: v.uid, name: v.name })));
 
