@@ -8,6 +8,7 @@ import { Context, log } from '@temporalio/activity';
 import type { Config } from '../lib/config/schema.ts';
 import type { FailedCheck } from '../lib/operations/verify.ts';
 import { checkScratchPool, isScratchImage } from '../lib/verify/scratch.ts';
+import { pruneRecord } from '../lib/verify/share.ts';
 import { isNotFound } from './ceph/rbd.ts';
 import { Backy2BlockStore } from './engine/backy2-blocks.ts';
 import { backy2BlockSize } from './engine/backy2-hints.ts';
@@ -58,8 +59,11 @@ export function createDrillActivities(deps: HostDeps, extra: { config: Pick<Conf
   return {
     /** Up to `sample` disks, least recently drilled first, one valid version each (any of them: older ones restore too). */
     async planDrill(input: { sample: number; images?: string[] | undefined }): Promise<DrillTarget[]> {
-      const valid = validVersions(await engine.listVersions(), input.images);
-      const record = readRecord<Record<string, string>>(drillRecordFile(dir), {});
+      const all = await engine.listVersions();
+      const valid = validVersions(all, input.images);
+      // Disks with no version left leave the record, so it never outgrows the store.
+      const record = pruneRecord(readRecord<Record<string, string>>(drillRecordFile(dir), {}), new Set(all.map((v) => v.name)));
+      writeRecord(drillRecordFile(dir), record);
       return newestPerImage(valid, record)
         .slice(0, input.sample)
         .map((newest) => {

@@ -89,7 +89,8 @@ export function createVerifyActivities(deps: HostDeps, extra: { config: Pick<Con
       const share = pickScrubShare(valid, record, input.scrubEveryNights);
       writeRecord(planFile(dir, input.run), share.map((v): PlanEntry => ({ uid: v.uid, name: v.name })));
 
-      const deepRecord = readRecord<Record<string, string>>(deepRecordFile(dir), {});
+      const deepRecord = pruneRecord(readRecord<Record<string, string>>(deepRecordFile(dir), {}), new Set(all.map((v) => v.name)));
+      writeRecord(deepRecordFile(dir), deepRecord);
       const deep: DeepTarget[] = [];
       let deepSkipped = 0;
       for (const v of newestPerImage(valid, deepRecord)) {

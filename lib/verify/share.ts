@@ -27,7 +27,7 @@ export function pickScrubShare<T extends ShareCandidate>(versions: readonly T[],
   return ordered.slice(0, shareSize(versions.length, everyNights));
 }
 
-/** The record without versions that no longer exist, so it never grows past the store. */
+/** The record without keys (version uids, disk names) that no longer exist, so it never grows past the store. */
 export function pruneRecord(record: ScrubRecord, existing: ReadonlySet<string>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter(([uid]) => existing.has(uid)));
 }

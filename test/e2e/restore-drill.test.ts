@@ -4,10 +4,11 @@
 // never restored; a drill cancelled mid-way still removes its scratch image.
 // The VM's disk is never touched: its bytes and its snapshots stay as they were.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { Backy2BlockStore } from '../../activities/engine/backy2-blocks.ts';
+import { needsFull } from '../../activities/verify/needs-full.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { DrillSummary, RestoreDrillInput } from '../../lib/operations/verify.ts';
 import { Outcome } from '../../lib/search-attributes.ts';
@@ -63,6 +64,8 @@ after(async () => {
   if (uid) await backy2(HOST, 'rm', '-f', uid).catch(() => undefined);
   await rbd('rm', '--no-progress', `${POOL}/${scratchImageName(HOST, uid)}`).catch(() => undefined);
   if (image) await removeDisk(image);
+  // The corrupted version's disk was marked for a full backup next; the disk is gone, so is the mark.
+  rmSync(`${host.state_dir}/verify/needs-full/${image}.json`, { force: true });
 });
 
 test('a sound version restores into a scratch image that matches it; the scratch image goes; the disk is untouched', async () => {
@@ -106,4 +109,5 @@ test('a version with a corrupted stored block is reported and marked invalid aft
   assert.equal(row.split('|')[7], '0', 'backy2 -m ls shows it invalid');
   assert.deepEqual(await scratchImages(), []);
   assert.deepEqual(await diskNow(), diskBefore, "the VM's disk and its snapshots are as they were");
+  assert.equal(needsFull(`${host.state_dir}/verify`, image)?.uid, uid, "the disk's next backup is full");
 });
