@@ -14,6 +14,7 @@ import { withHeartbeat } from './heartbeat.ts';
 import type { ServerState } from './compute/compute-driver.ts';
 import type { HostDeps } from './host-deps.ts';
 import { holdCopy, holdPoint } from './test-hooks.ts';
+import { clearNeedsFull, needsFull, needsFullReason } from './verify/needs-full.ts';
 
 export interface DiskRef {
   pool: string;
@@ -144,6 +145,8 @@ function createBackupSteps(deps: HostDeps) {
       const ownSnapshots = snapshots.map((s) => s.name).filter((name) => isOwnSnapshot(name, host.name)).sort();
       const sizeBytes = disk.withSize ? await rbd.imageSize(disk.pool, disk.image) : undefined;
       const versions = await engine.listVersions(disk.image);
+      const mark = needsFull(deps.paths.verify, disk.image);
+      if (mark) return { sizeBytes, ownSnapshots, fullReason: needsFullReason(mark) };
       for (const snapshot of [...ownSnapshots].reverse()) {
         const made = versions.findLast((v) => v.snapshotName === snapshot && v.valid);
         if (made) return { sizeBytes, ownSnapshots, base: { snapshot, uid: made.uid } };
@@ -270,7 +273,15 @@ function createBackupSteps(deps: HostDeps) {
       // reads the whole disk (backy2 then stores only blocks it has not seen).
       let { kind, baseUid } = input;
       let fullReason: string | undefined;
-      if (kind === 'incremental' && !versions.some((v) => v.uid === baseUid && v.valid)) {
+      const started = new Date();
+      const mark = needsFull(deps.paths.verify, input.image);
+      if (kind === 'incremental' && mark) {
+        // A check confirmed a bad version after this backup was planned.
+        fullReason = needsFullReason(mark);
+        log.warn(`${input.image}: full backup instead: ${fullReason}`);
+        kind = 'full';
+        baseUid = undefined;
+      } else if (kind === 'incremental' && !versions.some((v) => v.uid === baseUid && v.valid)) {
         fullReason = `base version ${baseUid} is no longer valid`;
         log.warn(`${input.image}: full backup instead: ${fullReason}`);
         kind = 'full';
@@ -333,6 +344,7 @@ function createBackupSteps(deps: HostDeps) {
       }
       rmSync(input.hints.hintsFile, { force: true });
       rmSync(`${input.hints.hintsFile}.meta`, { force: true });
+      if (kind === 'full') clearNeedsFull(deps.paths.verify, input.image, started);
       return { uid, kind, tags, stats: await engine.stats(uid), adopted: false, fullReason };
     },
   };

@@ -15,7 +15,7 @@ export interface HostDeps {
   engine: BackupEngine;
   compute: ComputeDriver;
   /** Folders under the host's state_dir. */
-  paths: { hints: string; run: string; metadata: string };
+  paths: { hints: string; run: string; metadata: string; verify: string };
 }
 
 /** Command lines are logged through the activity logger, so they land in the worker log with the workflow id. */
@@ -27,6 +27,6 @@ export function createHostDeps(config: LoadedConfig, host: HostConfig): HostDeps
     rbd: new Rbd({ conf: config.ceph.conf, bin: config.ceph.rbd_bin, id: config.ceph.id, log: logCommand }),
     engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: logCommand }),
     compute: createComputeDriver(config.compute, logCommand),
-    paths: { hints: join(host.state_dir, 'hints'), run: join(host.state_dir, 'run'), metadata: join(host.state_dir, 'metadata') },
+    paths: { hints: join(host.state_dir, 'hints'), run: join(host.state_dir, 'run'), metadata: join(host.state_dir, 'metadata'), verify: join(host.state_dir, 'verify') },
   };
 }

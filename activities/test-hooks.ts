@@ -10,7 +10,8 @@
 // waits, heartbeating, until `<dir>/<point>.release` exists. Each arm holds once:
 // the activity removes the arm file as it parks. Keys: the image name; the VM id
 // at restore.after-stop and restore.before-start; the host at purge.before-remove;
-// the lock's workflow id at lock.busy (an operation found its disk held).
+// the lock's workflow id at lock.busy (an operation found its disk held); the
+// version uid at verify.before-second-read and drill.after-restore.
 // The `*.during-copy` points park the copy itself: the first time backy2 reports
 // a block done, its process is stopped (SIGSTOP) while held and continued on
 // release, so a test acts with a half-made version on disk and no race against
@@ -38,6 +39,8 @@ export const HOLD_POINTS = [
   'restore.before-start',
   'purge.before-remove',
   'lock.busy',
+  'verify.before-second-read',
+  'drill.after-restore',
 ] as const;
 export type HoldPoint = (typeof HOLD_POINTS)[number];
 

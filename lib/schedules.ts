@@ -1,5 +1,6 @@
 // The Schedules the config asks for: every host's nightly backups per
-// workload and its purge, at the times and time zone in `hosts[].schedule`.
+// workload, its purge, its verify and its restore drill, at the times and time
+// zone in `hosts[].schedule`.
 // `vmbackup schedule apply` makes Temporal match this list exactly.
 import type { SearchAttributePair } from '@temporalio/common';
 import type { Config } from './config/schema.ts';
@@ -7,21 +8,45 @@ import type { Workload } from './naming.ts';
 import type { NightlyInput } from './operations/nightly.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from './operations/nightly-start.ts';
 import { liveForDaysOf, type PurgeExpiredInput } from './operations/purge.ts';
-import { BackupHost, Operation } from './search-attributes.ts';
+import type { RestoreDrillInput, VerifyBackupsInput } from './operations/verify.ts';
+import { BackupHost, Operation, type OperationName } from './search-attributes.ts';
 
-export type ScheduleKind = Workload | 'purge';
-export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['vms', 'volumes', 'images', 'purge'];
+export type ScheduleKind = Workload | 'purge' | 'verify' | 'drill';
+export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['vms', 'volumes', 'images', 'purge', 'verify', 'drill'];
 
-export interface DesiredSchedule {
+export const WEEKDAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+
+export interface ScheduleTime {
+  hour: number;
+  minute: number;
+  /** Set for a weekly run; a daily run has none. */
+  dayOfWeek?: Weekday;
+}
+
+/** `HH:MM` (daily) or `Ddd HH:MM` (weekly), as the config schema admits them. */
+export function parseScheduleTime(text: string): ScheduleTime {
+  const m = /^(?:(Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01]\d|2[0-3]):([0-5]\d)$/.exec(text);
+  if (!m) throw new Error(`not a schedule time: ${JSON.stringify(text)} (expected HH:MM or e.g. "Sun 06:00")`);
+  const day = m[1] ? WEEKDAYS.find((d) => d.startsWith(m[1]!.toUpperCase())) : undefined;
+  return { hour: Number(m[2]), minute: Number(m[3]), ...(day ? { dayOfWeek: day } : {}) };
+}
+
+/** How `schedule list` and `apply` show a time: `daily 05:00 UTC`, `Sun 06:00 UTC`. */
+export function describeScheduleTime(t: ScheduleTime & { timeZone: string }): string {
+  const hhmm = `${String(t.hour).padStart(2, '0')}:${String(t.minute).padStart(2, '0')}`;
+  const day = t.dayOfWeek ? t.dayOfWeek.charAt(0) + t.dayOfWeek.slice(1, 3).toLowerCase() : 'daily';
+  return `${day} ${hhmm} ${t.timeZone}`;
+}
+
+export interface DesiredSchedule extends ScheduleTime {
   scheduleId: string;
   host: string;
   kind: ScheduleKind;
-  hour: number;
-  minute: number;
   timeZone: string;
-  workflowType: 'nightlyBackups' | 'purgeExpired';
+  workflowType: 'nightlyBackups' | 'purgeExpired' | 'verifyBackups' | 'restoreDrill';
   workflowId: string;
-  args: [NightlyInput] | [Omit<PurgeExpiredInput, 'asOf'>];
+  args: [NightlyInput] | [Omit<PurgeExpiredInput, 'asOf'>] | [VerifyBackupsInput] | [RestoreDrillInput];
   searchAttributes: SearchAttributePair[];
   /**
    * A run still going after this long is timed out by Temporal. Overlap is skip,
@@ -47,18 +72,36 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
     for (const kind of SCHEDULE_KINDS) {
       const time = host.schedule[kind];
       if (!time) continue;
-      const [hour, minute] = time.split(':').map(Number) as [number, number];
       const common = {
         scheduleId: scheduleId(config, host.name, kind),
         host: host.name,
         kind,
-        hour,
-        minute,
+        ...parseScheduleTime(time),
         timeZone: host.schedule.time_zone,
         runLimit: `${config.schedules.run_limit_hours}h`,
       };
+      const checkAttributes = (operation: OperationName) => [
+        { key: Operation, value: operation },
+        { key: BackupHost, value: host.name },
+      ];
       const item: Omit<DesiredSchedule, 'fingerprint'> =
-        kind === 'purge'
+        kind === 'verify'
+          ? {
+              ...common,
+              workflowType: 'verifyBackups',
+              workflowId: `verify/${host.name}`,
+              args: [{ host: host.name, scrubEveryNights: config.verify.scrub_every_nights, deepSample: config.verify.deep_sample }],
+              searchAttributes: checkAttributes('verify'),
+            }
+          : kind === 'drill'
+          ? {
+              ...common,
+              workflowType: 'restoreDrill',
+              workflowId: `drill/${host.name}`,
+              args: [{ host: host.name, sample: config.drill.sample, scratchPool: config.drill.pool ?? config.workloads.vms.pool }],
+              searchAttributes: checkAttributes('drill'),
+            }
+          : kind === 'purge'
           ? {
               ...common,
               workflowType: 'purgeExpired',
@@ -76,7 +119,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
               args: [{ host: host.name, workload: kind, hostAnswerSeconds: config.schedules.host_answer_seconds }],
               searchAttributes: nightlyAttributes(host.name, kind),
             };
-      out.push({ ...item, fingerprint: JSON.stringify([item.hour, item.minute, item.timeZone, item.workflowType, item.args, config.schedules]) });
+      out.push({ ...item, fingerprint: JSON.stringify([item.hour, item.minute, ...(item.dayOfWeek ? [item.dayOfWeek] : []), item.timeZone, item.workflowType, item.args, config.schedules]) });
     }
   }
   return out;

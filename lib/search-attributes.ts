@@ -12,7 +12,7 @@ export const Outcome = defineSearchAttributeKey('Outcome', SearchAttributeType.K
 
 export const ALL_SEARCH_ATTRIBUTES = [VmId, Project, BackupHost, Operation, Workload, Outcome] as const;
 
-export type OperationName = 'backup' | 'plan' | 'list' | 'restore' | 'purge' | 'nightly';
+export type OperationName = 'backup' | 'plan' | 'list' | 'restore' | 'purge' | 'nightly' | 'verify' | 'drill';
 
 /** The attributes a single-disk operation starts with. */
 export function diskOperationAttributes(op: {

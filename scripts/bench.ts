@@ -10,6 +10,7 @@
 //   npm run bench -- --only disk     the single-disk cases below
 //   npm run bench -- --only fleet    the fleet case (about 11 minutes; FLEET_VMS=20 for a 2-minute try)
 //   npm run bench -- --only scale    the scale case (about a minute)
+//   npm run bench -- --only verify   the verify case (scripts/support/verify-bench.ts, about 2 minutes)
 //   npm run bench -- --only faults   every fault test, counted (faults_tried, faults_passed)
 //   npm run bench -- --only soak     the worker-kill soak (scripts/support/soak.ts): 20 backups of a
 //                                    changing disk, every other one with an in-place restore, each with
@@ -37,6 +38,7 @@ import { fleetBench } from './support/fleet-bench.ts';
 import { scaleBench } from './support/scale-bench.ts';
 import { newSeed } from './support/prng.ts';
 import { soak } from './support/soak.ts';
+import { verifyBench } from './support/verify-bench.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
@@ -45,7 +47,7 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const CASES = ['disk', 'fleet', 'scale', 'faults', 'soak'] as const;
+const CASES = ['disk', 'fleet', 'scale', 'verify', 'faults', 'soak'] as const;
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
@@ -204,6 +206,7 @@ async function main(): Promise<void> {
     ...(only === undefined || only === 'disk' ? await diskBench() : {}),
     ...(only === undefined || only === 'fleet' ? await fleetBench() : {}),
     ...(only === undefined || only === 'scale' ? await scaleBench() : {}),
+    ...(only === undefined || only === 'verify' ? await verifyBench() : {}),
     ...(only === undefined || only === 'faults' ? await faultsBench() : {}),
     ...(only === undefined || only === 'soak' ? await soakBench() : {}),
   };

@@ -25,6 +25,8 @@ import { createSnapshotActivities } from '../activities/snapshot-activities.ts';
 import { createUnhandledActivities } from '../activities/unhandled-activities.ts';
 import { createStoreActivities } from '../activities/store-activities.ts';
 import { createVersionActivities } from '../activities/version-activities.ts';
+import { createVerifyActivities } from '../activities/verify-activities.ts';
+import { createDrillActivities } from '../activities/drill-activities.ts';
 import { configFingerprint, workerIdentity } from '../lib/config/fingerprint.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
@@ -71,7 +73,7 @@ async function main(): Promise<void> {
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps, { temporal }), ...createPurgeActivities(deps, createDiskLocks(temporal, config.workloads)), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps, { temporal }), ...createPurgeActivities(deps, createDiskLocks(temporal, config.workloads)), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }), ...createVerifyActivities(deps, { config }), ...createDrillActivities(deps, { config }) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -13,3 +13,5 @@ export { nightlyBackups } from './nightly-backups.ts';
 export { removeUnhandled } from './remove-unhandled.ts';
 export { listInventory } from './list-inventory.ts';
 export { diskLock } from './disk-lock.ts';
+export { verifyBackups } from './verify-backups.ts';
+export { restoreDrill } from './restore-drill.ts';

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ImageName, PoolName, SnapshotName } from '../../lib/naming.ts';
 import { CommandError } from '../../lib/errors.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
+import { streamBlocks } from '../exec/stream-blocks.ts';
 
 /** Keys and values this project writes into `rbd image-meta`: plain words and workflow ids, never an option. */
 const MetaKey = z.string().regex(/^vmbackup\.[a-z-]+$/);
@@ -125,6 +126,16 @@ export class Rbd {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+
+  /**
+   * The bytes of an image (or of its snapshot) in `blockSize` pieces, in order,
+   * through `rbd export … -`: read-only, never more than a piece in memory.
+   */
+  async readBlocks(spec: { pool: string; image: string; snapshot?: string | undefined }, blockSize: number, onBlock: (index: number, data: Buffer) => void, cancelSignal?: AbortSignal): Promise<void> {
+    const args = [...this.base(), 'export', '--no-progress', Rbd.spec(spec.pool, spec.image, spec.snapshot), '-'];
+    this.options.log?.(`$ ${this.options.bin} ${args.join(' ')}`);
+    await streamBlocks(this.options.bin, args, blockSize, onBlock, cancelSignal);
   }
 
   /**

@@ -2,6 +2,7 @@
 import { ImageName, PoolName, SnapshotName, VersionUid } from '../../lib/naming.ts';
 import type { StoreCleanup } from '../../lib/operations/purge.ts';
 import { readFileSync } from 'node:fs';
+import { CommandError } from '../../lib/errors.ts';
 import { type RunOptions, runCommand } from '../exec/run-command.ts';
 import { backy2BlockSize, hintsPassSanityCheck } from './backy2-hints.ts';
 import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
@@ -136,6 +137,22 @@ export class Backy2Engine implements BackupEngine {
     const { stderr, stdout } = await this.writes.run(() => this.run(['cleanup']));
     const m = /(\d+) false positives, (\d+) data deletions/.exec(stderr + stdout);
     return m ? { stillReferenced: Number(m[1]), blobsRemoved: Number(m[2]) } : {};
+  }
+
+  /**
+   * `backy2 scrub VERSION`: reads every block and compares its checksum. On a
+   * bad block backy2 marks that block, and so every version that shares it,
+   * invalid at once (no second read), and exits 20; on none it marks the
+   * version valid. It writes to the metadata, so it queues with the writes.
+   */
+  async scrub(uid: string, control: RunControl = {}): Promise<boolean> {
+    try {
+      await this.writes.run(() => this.run(['scrub', VersionUid.parse(uid)], { cancelSignal: control.cancelSignal, pidFile: control.pidFile }));
+      return true;
+    } catch (err) {
+      if (err instanceof CommandError && err.exitCode === 20) return false;
+      throw err;
+    }
   }
 
   async restore(uid: string, target: RestoreTarget, control: RunControl = {}): Promise<void> {

@@ -66,6 +66,11 @@ export interface BackupEngine {
   /** Removes a version even when the engine's own age guard would refuse. */
   remove(uid: string): Promise<void>;
   restore(uid: string, target: RestoreTarget, control?: RunControl): Promise<void>;
+  /**
+   * The engine's own check of a version's stored blocks: false when it found a
+   * bad one, which it has then marked invalid, with every version sharing it.
+   */
+  scrub(uid: string, control?: RunControl): Promise<boolean>;
   /** Deletes stored data that no version refers to any more (removing a version only forgets it). */
   cleanup(): Promise<StoreCleanup>;
 }

@@ -7,13 +7,14 @@ import type { Command } from 'commander';
 import { InvalidInputError, PlanChangedError, UnknownScheduleError, VmbackupError } from '../../lib/errors.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { formatPlanToken, planDigest } from '../../lib/plan-digest.ts';
-import { type DesiredSchedule, desiredSchedules, schedulePrefix } from '../../lib/schedules.ts';
+import { type DesiredSchedule, describeScheduleTime, desiredSchedules, schedulePrefix, WEEKDAYS, type Weekday } from '../../lib/schedules.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { askOnTerminal, confirmLine, type ConsentOptions, consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
+import { checkFailed, isDrillSummary, isVerifySummary, renderCheckSummary } from '../output/check-summary.ts';
 import { renderTable } from '../output/table.ts';
 
 const FINGERPRINT = 'vmbackupConfig';
@@ -58,7 +59,7 @@ Examples:
     .command('trigger')
     .description('start a Schedule\'s workflow now (its overlap policy still applies)')
     .argument('<schedule>', 'schedule id, or <host>/<kind>')
-    .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed or the host was unreachable')
+    .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed, the host was unreachable or a check failed')
     .action(action(trigger));
   for (const verb of ['pause', 'unpause'] as const) {
     schedule
@@ -85,7 +86,7 @@ async function apply(ctx: CliContext, options: ConsentOptions): Promise<number> 
   const changes: ApplyChange[] = desired.map((want) => {
     const have = existing.get(want.scheduleId);
     const change = !have ? 'create' : have.action.memo?.[FINGERPRINT] === want.fingerprint ? 'unchanged' : 'update';
-    return { scheduleId: want.scheduleId, change, when: whenOf(want) };
+    return { scheduleId: want.scheduleId, change, when: describeScheduleTime(want) };
   });
   const removals = [...existing.keys()].filter((id) => !desired.some((d) => d.scheduleId === id));
   changes.push(...removals.map((scheduleId) => ({ scheduleId, change: 'remove' as const, when: '-' })));
@@ -126,7 +127,7 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
   const policy = ctx.config.schedules;
   return {
     scheduleId: want.scheduleId,
-    spec: { calendars: [{ hour: want.hour, minute: want.minute }], timezone: want.timeZone },
+    spec: { calendars: [{ hour: want.hour, minute: want.minute, ...(want.dayOfWeek ? { dayOfWeek: want.dayOfWeek } : {}) }], timezone: want.timeZone },
     action: {
       type: 'startWorkflow',
       workflowType: want.workflowType,
@@ -144,10 +145,6 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
       pauseOnFailure: policy.pause_on_failure,
     },
   };
-}
-
-function whenOf(s: Pick<DesiredSchedule, 'hour' | 'minute' | 'timeZone'>): string {
-  return `daily ${String(s.hour).padStart(2, '0')}:${String(s.minute).padStart(2, '0')} ${s.timeZone}`;
 }
 
 /** Every Schedule of this config (by id prefix), described. */
@@ -169,7 +166,7 @@ async function list(ctx: CliContext): Promise<number> {
       const last = d.info.recentActions.at(-1);
       return {
         scheduleId: d.scheduleId,
-        when: calendar ? whenOf({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, timeZone: d.spec.timezone ?? 'UTC' }) : '-',
+        when: calendar ? describeScheduleTime({ hour: calendar.hour?.[0]?.start ?? 0, minute: calendar.minute?.[0]?.start ?? 0, dayOfWeek: weeklyDay(calendar.dayOfWeek), timeZone: d.spec.timezone ?? 'UTC' }) : '-',
         paused: d.state.paused,
         note: d.state.note,
         nextRun: d.info.nextActionTimes[0]?.toISOString(),
@@ -200,8 +197,8 @@ async function list(ctx: CliContext): Promise<number> {
 async function resolveSchedule(ctx: CliContext, id: string) {
   const prefix = schedulePrefix(ctx.config);
   const scheduleId = id.startsWith(prefix) ? id : `${prefix}${id}`;
-  if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge)$/.test(scheduleId)) {
-    throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge> or ${prefix}<host>/<kind>`);
+  if (!/^[a-z0-9.-]+\/[a-z0-9-]+\/(vms|volumes|images|purge|verify|drill)$/.test(scheduleId)) {
+    throw new InvalidInputError(`'${id}' is not a schedule id: expected <host>/<vms|volumes|images|purge|verify|drill> or ${prefix}<host>/<kind>`);
   }
   const client = await ctx.temporal();
   const handle = client.schedule.getHandle(scheduleId);
@@ -235,9 +232,15 @@ async function trigger(ctx: CliContext, id: string, options: { wait?: boolean })
   const result = (await client.workflow.getHandle(workflowId).result()) as unknown;
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
   else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
+  else if (isVerifySummary(result) || isDrillSummary(result)) console.log(renderCheckSummary(result, workflowId));
   else console.log(JSON.stringify(result, null, 2));
   // As run-nightly: a night whose host never answered did nothing, and a script must not read that as done.
-  return isNightlySummary(result) && (result.counts.failed > 0 || result.unreachable) ? EXIT.failed : EXIT.ok;
+  const failed = isNightlySummary(result)
+    ? result.counts.failed > 0 || result.unreachable
+    : isVerifySummary(result) || isDrillSummary(result)
+      ? checkFailed(result)
+      : false;
+  return failed ? EXIT.failed : EXIT.ok;
 }
 
 function isNightlySummary(r: unknown): r is NightlySummary {
@@ -252,4 +255,11 @@ async function setPaused(ctx: CliContext, id: string, paused: boolean, note?: st
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, paused, note: text }, null, 2));
   else console.log(`${handle.scheduleId}: ${paused ? 'paused' : 'unpaused'} (${text})`);
   return EXIT.ok;
+}
+
+/** The one weekday of a weekly calendar as Temporal describes it back; undefined for every day. */
+function weeklyDay(ranges: ReadonlyArray<{ start: unknown; end?: unknown }> | undefined): Weekday | undefined {
+  const only = ranges?.length === 1 ? ranges[0]! : undefined;
+  if (!only || (only.end !== undefined && only.end !== only.start)) return undefined;
+  return WEEKDAYS.find((d) => d === only.start);
 }

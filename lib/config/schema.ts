@@ -61,6 +61,9 @@ export const RestoreSchema = z.strictObject({
 /** `HH:MM`, 24-hour clock. */
 const TimeOfDay = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day HH:MM (24-hour)');
 
+/** `HH:MM` every day, or `Ddd HH:MM` (Mon … Sun) once a week. */
+const WeeklyTime = z.string().regex(/^((Mon|Tue|Wed|Thu|Fri|Sat|Sun) )?([01]\d|2[0-3]):[0-5]\d$/, 'a time HH:MM (daily) or a weekday and time such as "Sun 06:00" (weekly)');
+
 const TimeZone = z.string().refine(isTimeZone, { error: (issue) => `an IANA time zone such as UTC or Europe/Berlin, got ${JSON.stringify(issue.input)}` });
 
 function isTimeZone(zone: string): boolean {
@@ -95,6 +98,8 @@ export const HostScheduleSchema = z.strictObject({
   volumes: TimeOfDay.optional().describe('daily start of the Cinder volume backups; omit for none'),
   images: TimeOfDay.optional().describe('daily start of the Glance image backups; omit for none'),
   purge: TimeOfDay.optional().describe('daily start of the purge of expired backups; omit for none'),
+  verify: TimeOfDay.optional().describe('daily start of the scrub of a rolling share of stored versions (`verifyBackups`); omit for none'),
+  drill: WeeklyTime.optional().describe('start of the restore drill (`restoreDrill`), e.g. "Sun 06:00" weekly or "06:00" daily; omit for none'),
 });
 
 export const HostSchema = z.strictObject({
@@ -137,6 +142,26 @@ export const InventorySchema = z.strictObject({
 
 export const PurgeSchema = z.strictObject({
   min_age_days: z.int().min(0).default(3).describe('no backup younger than this is ever removed, expired or not'),
+});
+
+export const VerifySchema = z.strictObject({
+  scrub_every_nights: z
+    .int()
+    .min(1)
+    .max(365)
+    .default(7)
+    .describe('every valid version is scrubbed at least once within this many runs of `verifyBackups` (each run takes the least recently scrubbed 1/N)'),
+  deep_sample: z
+    .int()
+    .min(0)
+    .max(1000)
+    .default(2)
+    .describe('disks per run whose newest version is compared block by block with its snapshot (when the snapshot still exists)'),
+});
+
+export const DrillSchema = z.strictObject({
+  sample: z.int().min(1).max(100).default(2).describe('versions (of different disks) one restore drill restores and checks'),
+  pool: PoolName.optional().describe('pool of the scratch images `vmbackup-drill-<host>-<version uid>`; omit for workloads.vms.pool'),
 });
 
 export const SchedulePolicySchema = z.strictObject({
@@ -182,6 +207,8 @@ export const ConfigSchema = z
       .prefault({})
       .describe('cattle, hogs and mayflies'),
     purge: PurgeSchema.prefault({}).describe('removal of expired backups'),
+    verify: VerifySchema.prefault({}).describe('the scrub of stored versions (`verifyBackups`)'),
+    drill: DrillSchema.prefault({}).describe('the restore drill (`restoreDrill`)'),
     schedules: SchedulePolicySchema.prefault({}).describe('policy of every Schedule'),
     workloads: z
       .strictObject({
