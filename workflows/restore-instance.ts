@@ -104,7 +104,8 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
       const { wasRunning } = await act.stopServer(server);
       // A retry of the stop (its worker died after the VM went down) finds it SHUTOFF already and
       // says it was not running; it ran when checked, so this restore stopped it and starts it again.
-      // Patched: a restore that ran before this fix replays as it went.
+      // Patched: a restore that ran before this fix replays as it went
+      // (test/fixtures/histories/restoreInstance.stop-retry-keeps-running.json).
       serverStopped = wasRunning || (patched('stop-retry-keeps-running') && check.serverRunning);
       if (serverStopped) undo.set('stop', startAgain);
       else undo.delete('stop');

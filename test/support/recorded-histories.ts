@@ -1,5 +1,7 @@
-// The replay fixtures: one recorded history per workflow type, with the id it
-// ran under (child ids and lock holders derive from it, so a replay must use it).
+// The replay fixtures: a recorded history of each workflow type (`<type>.json`,
+// the newest), with the id it ran under (child ids and lock holders derive from
+// it, so a replay must use it), plus `<type>.<patch>.json`: a run recorded before
+// that patch, kept while a running workflow could still need the patch's old path.
 // Written by scripts/record-histories.ts, replayed by test/unit/replay.test.ts.
 import { fileURLToPath } from 'node:url';
 
@@ -19,6 +21,8 @@ export const REPLAYED_TYPES = [
   'removeUnhandled',
   'listBackups',
   'listInventory',
+  'verifyBackups',
+  'restoreDrill',
 ] as const;
 
 export interface RecordedHistory {

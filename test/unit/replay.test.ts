@@ -3,7 +3,7 @@
 // another path fails here: guard it with patched()/deprecatePatch(), or, before
 // a release, re-record (`npm run record-histories` after the e2e tests).
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
@@ -19,7 +19,9 @@ before(() => {
 test(`a recorded history of each workflow type (${REPLAYED_TYPES.join(', ')}) replays on the current workflow code`, async () => {
   const missing = REPLAYED_TYPES.filter((t) => !existsSync(`${HISTORIES_DIR}${t}.json`));
   assert.deepEqual(missing, [], 'every workflow type has a recorded history (npm run record-histories)');
-  const recorded = REPLAYED_TYPES.map((t) => JSON.parse(readFileSync(`${HISTORIES_DIR}${t}.json`, 'utf8')) as RecordedHistory);
+  // Every fixture: the newest of each type and the runs kept from before a patch.
+  const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'));
+  const recorded = files.map((f) => JSON.parse(readFileSync(`${HISTORIES_DIR}${f}`, 'utf8')) as RecordedHistory);
   const histories = recorded.map((r) => ({ workflowId: r.workflowId, history: historyFromJSON(r.history) }));
   const replayed: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowsPath }, histories)) {
