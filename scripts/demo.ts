@@ -43,12 +43,18 @@ for (const vm of VMS) {
 say('what a purge would remove now (a dry run: it prints the plan and the line that carries it out, --yes --plan)');
 await vmbackup('purge', '--dry-run');
 
-say('the Schedules that start the nightly job and the purge (times from config/local.yaml)');
+say('the Schedules that start the nightly job, the purge, the scrub and the restore drill (times from config/local.yaml)');
 // Removing a Schedule an earlier config named needs the plan confirmed: the demo confirms what its dry run shows.
 const { stdout } = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '-o', 'json', 'schedule', 'apply', '--dry-run']);
 const { plan } = JSON.parse(stdout) as { plan?: string };
 await vmbackup('schedule', 'apply', ...(plan ? ['--yes', '--plan', plan] : []));
 await vmbackup('schedule', 'list');
+
+say("backup1's verify Schedule, run now: a share of its stored versions scrubbed, the newest compared with its snapshot");
+await vmbackup('schedule', 'trigger', 'backup1/verify', '--wait');
+
+say("backup1's restore drill, run now: sampled versions restored to scratch images, checked, removed (the VMs untouched)");
+await vmbackup('schedule', 'trigger', 'backup1/drill', '--wait');
 
 say('where to look next');
 console.log(`Temporal Web UI:   ${config.temporal.web_ui}/namespaces/${config.temporal.namespace}/workflows`);

@@ -31,7 +31,7 @@ import { changeBlocks, createDisk, imageHash, MiB, removeDisk, snapshotNames } f
 import { fakeServer, type FakeOpenstack } from '../support/fake-openstack.ts';
 import { type Held, useHoldPoints } from '../support/hold-points.ts';
 import { withFakeOpenstack } from '../support/openstack-stack.ts';
-import { backy2, config, POOL, rbd, sha256File, uniqueVmId } from '../support/stack.ts';
+import { backy2, config, POOL, rbd, sha256File, uniqueVmId, versionRows } from '../support/stack.ts';
 import { connectClient } from '../support/temporal.ts';
 
 const HOST = 'backup1';
@@ -139,13 +139,7 @@ async function assertRetriedOnFreshWorker(handle: WorkflowHandle, activity: stri
   );
 }
 
-const versionRows = async () =>
-  (await backy2(HOST, '-m', 'ls', image))
-    .split('\n')
-    .filter((l) => l.startsWith('version|'))
-    .map((l) => l.split('|'));
-/** `backy2 -m ls` fields: type|date|name|snapshot_name|size|size_bytes|uid|valid|protected|tags|expire. */
-const field = { snapshot: 3, uid: 6, valid: 7 } as const;
+const storeRows = () => versionRows(HOST, image);
 
 /** Linux process state (R, S, T for stopped, …). */
 const processState = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[0];
@@ -155,8 +149,8 @@ async function whileCopyHung(held: Held, snapshot: () => Promise<string | undefi
   assert.equal(processState(held.child), 'T', 'backy2 is stopped mid-copy');
   const snap = await snapshot();
   if (snap !== undefined) {
-    const half = (await versionRows()).filter((r) => r[field.snapshot] === snap);
-    assert.deepEqual(half.map((r) => r[field.valid]), ['0'], 'a half-made (invalid) version exists while it is hung');
+    const half = (await storeRows()).filter((r) => r.snapshot === snap);
+    assert.deepEqual(half.map((r) => r.valid), [false], 'a half-made (invalid) version exists while it is hung');
   }
 }
 
@@ -180,9 +174,9 @@ for (const c of backupCases) {
     if (held.child) assert.equal(processStartTicks(held.child), undefined, 'the hung backy2 was stopped by the retry');
     assert.deepEqual(await snapshotNames(image), [result.plan.snapshot], 'exactly the snapshot the next night needs');
     versions.push(result.versionUid!);
-    const rows = await versionRows();
-    assert.deepEqual(rows.map((r) => r[field.uid]).sort(), [...versions].sort(), 'one version per run, no duplicate');
-    assert.ok(rows.every((r) => r[field.valid] === '1'), 'and no half-made one');
+    const rows = await storeRows();
+    assert.deepEqual(rows.map((r) => r.uid).sort(), [...versions].sort(), 'one version per run, no duplicate');
+    assert.ok(rows.every((r) => r.valid), 'and no half-made one');
 
     const restored = join(tmp, 'restored.img');
     await backy2(HOST, 'restore', result.versionUid!, `file://${restored}`);
@@ -225,8 +219,8 @@ for (const c of restoreCases) {
     assert.deepEqual(images.sort(), [image, result.asideImage!].sort(), 'the disk and the one original kept aside; no half-restored copy');
     assert.deepEqual(await snapshotNames(image), [], 'the restored disk carries no snapshot');
     assert.ok(await rbd('image-meta', 'get', `${POOL}/${result.asideImage!}`, ASIDE_META.completed), 'the aside image is marked completed');
-    const rows = await versionRows();
-    assert.deepEqual(rows.map((r) => r[field.uid]).sort(), [...versions].sort(), 'the store is unchanged');
+    const rows = await storeRows();
+    assert.deepEqual(rows.map((r) => r.uid).sort(), [...versions].sort(), 'the store is unchanged');
     await assertRetriedOnFreshWorker(handle, c.activity, fresh);
     await removeDisk(result.asideImage!);
   });
