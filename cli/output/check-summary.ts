@@ -7,6 +7,8 @@ import { renderTable } from './table.ts';
 
 type Row = [string, string];
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 const took = (s: { durationSeconds?: number | undefined }, runs = 1) => (s.durationSeconds === undefined ? 'running' : `${formatDuration(s.durationSeconds * 1000)}${runs > 1 ? ` in ${runs} runs` : ''}`);
 
 export function isVerifySummary(r: unknown): r is VerifySummary {
@@ -22,7 +24,7 @@ export function renderCheckSummary(s: VerifySummary | DrillSummary, workflowId: 
     ? [
         ['host', s.host],
         ['scrubbed', `${s.scrub.checked} of ${s.planned} planned (${s.versions} valid versions in scope): ${s.scrub.ok} sound, ${s.scrub.failed} failed`],
-        ['deep check', `${s.deep.checked} newest versions against their snapshots: ${s.deep.ok} sound, ${s.deep.failed} failed, ${s.deep.skipped} without a snapshot`],
+        ['deep check', `newest version of ${plural(s.deep.checked, 'disk')} against its snapshot: ${s.deep.ok} sound, ${s.deep.failed} failed; ${plural(s.deep.skipped, 'disk')} without a snapshot`],
         ['marked invalid', String(s.scrub.markedInvalid + s.deep.markedInvalid)],
         ['read', `${formatBytes(s.bytes)} of the store, ${formatBytes(s.deep.bytes)} by the deep check`],
         ['took', took(s, s.runs)],

@@ -24,7 +24,7 @@ test('a verify summary names what was checked and every failed version', () => {
   };
   const text = renderCheckSummary(s, 'verify/backup1');
   assert.match(text, /scrubbed\s+3 of 3 planned \(21 valid versions in scope\): 2 sound, 1 failed/);
-  assert.match(text, /deep check\s+1 newest versions against their snapshots: 1 sound, 0 failed, 1 without a snapshot/);
+  assert.match(text, /deep check\s+newest version of 1 disk against its snapshot: 1 sound, 0 failed; 1 disk without a snapshot/);
   assert.match(text, /vm1_disk\s+5e02ce2c-ee95-11f1-8c6e-02fc00000001\s+marked-invalid\s+block 1: checksum mismatch \(read twice\) \(also invalid: 1 versions sharing the block\)/);
   assert.ok(checkFailed(s));
 });
