@@ -25,7 +25,7 @@ export function createHostDeps(config: LoadedConfig, host: HostConfig): HostDeps
   return {
     host,
     rbd: new Rbd({ conf: config.ceph.conf, bin: config.ceph.rbd_bin, id: config.ceph.id, log: logCommand }),
-    engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: logCommand }),
+    engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: logCommand, stallSeconds: config.engine.stall_seconds }),
     compute: createComputeDriver(config.compute, logCommand),
     paths: { hints: join(host.state_dir, 'hints'), run: join(host.state_dir, 'run'), metadata: join(host.state_dir, 'metadata'), verify: join(host.state_dir, 'verify') },
   };

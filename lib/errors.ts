@@ -66,6 +66,9 @@ export class CommandError extends VmbackupError {
   }
 }
 
+/** A command that stopped making progress and was killed (see RunOptions.stallMs); retryable: the next attempt starts over. */
+export class CommandStalledError extends CommandError {}
+
 /**
  * ApplicationFailure types that no retry can fix: every activity and child
  * workflow is given this one list (a CommandError, a busy image or a timeout

@@ -16,6 +16,8 @@ export interface Backy2Options {
   log?: RunOptions['log'];
   /** `auto` reads SQLite metadata directly when the store has it; `cli` always asks backy2. */
   metadata?: 'auto' | 'cli';
+  /** Kill a backup or restore copy that reports no progress for this long (RunOptions.stallMs). */
+  stallSeconds?: number;
 }
 
 export class Backy2Engine implements BackupEngine {
@@ -165,6 +167,7 @@ export class Backy2Engine implements BackupEngine {
     return {
       cancelSignal: control.cancelSignal,
       pidFile: control.pidFile,
+      stallMs: this.options.stallSeconds === undefined ? undefined : this.options.stallSeconds * 1000,
       onLine: control.onProgress
         ? (line) => {
             const m = pattern.exec(line);

@@ -3,7 +3,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa } from 'execa';
-import { CommandError } from '../../lib/errors.ts';
+import { CommandError, CommandStalledError } from '../../lib/errors.ts';
 import { processStartTicks } from './orphans.ts';
 
 export interface RunOptions {
@@ -16,6 +16,13 @@ export interface RunOptions {
   env?: Record<string, string> | undefined;
   /** Give up after this many ms. */
   timeoutMs?: number | undefined;
+  /**
+   * Kill the child when it prints no line for this many ms, and fail with
+   * CommandStalledError. For copies whose progress lines stop only when they
+   * are stuck: a Ceph OSD that hangs without being marked down leaves its
+   * reads waiting for ever, while the worker itself goes on heartbeating.
+   */
+  stallMs?: number | undefined;
   log?: ((message: string, meta?: Record<string, unknown>) => void) | undefined;
 }
 
@@ -47,17 +54,22 @@ export async function runCommand(file: string, args: readonly string[], options:
     // The start time makes the record name exactly this process, even after pid reuse.
     writeFileSync(options.pidFile, `${child.pid} ${processStartTicks(child.pid) ?? ''}\n`);
   }
-  if (options.onLine) {
+  const watchdog = options.stallMs ? stallWatchdog(options.stallMs, () => child.kill('SIGKILL')) : undefined;
+  if (options.onLine || watchdog) {
     for (const stream of ['stdout', 'stderr'] as const) {
       let pending = '';
       child[stream]?.on('data', (chunk: Buffer) => {
         const parts = (pending + chunk.toString('utf8')).split(/\r\n|\r|\n/);
         pending = parts.pop() ?? '';
-        for (const line of parts) if (line) options.onLine!(line, stream);
+        for (const line of parts) {
+          if (!line) continue;
+          watchdog?.progressed();
+          options.onLine?.(line, stream);
+        }
       });
     }
   }
-  const result = await child;
+  const result = await child.finally(() => watchdog?.stop());
   if (options.pidFile) rmSync(options.pidFile, { force: true });
   const stdout = String(result.stdout ?? '');
   const stderr = String(result.stderr ?? '');
@@ -66,6 +78,14 @@ export async function runCommand(file: string, args: readonly string[], options:
     // activity ends as cancelled rather than as a failed command.
     if (result.isCanceled && options.cancelSignal?.reason instanceof Error) throw options.cancelSignal.reason;
     const tail = tailLines(stderr || stdout, 8);
+    if (watchdog?.fired) {
+      throw new CommandStalledError(
+        `\`${formatArgv(argv)}\` printed nothing for ${options.stallMs! / 1000} s and was killed: ${lastMeaningfulLine(tail)}`,
+        argv,
+        result.exitCode,
+        tail,
+      );
+    }
     const why = result.isCanceled
       ? 'cancelled'
       : result.timedOut
@@ -76,6 +96,24 @@ export async function runCommand(file: string, args: readonly string[], options:
     throw new CommandError(`\`${formatArgv(argv)}\` failed (${why}): ${lastMeaningfulLine(tail)}`, argv, result.exitCode, tail);
   }
   return { stdout, stderr, durationMs: Date.now() - started };
+}
+
+/** A timer that fires `kill` once no progress was reported for `ms`. */
+function stallWatchdog(ms: number, kill: () => void) {
+  let timer: NodeJS.Timeout;
+  const state = {
+    fired: false,
+    progressed() {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        state.fired = true;
+        kill(); // SIGKILL: a process stopped in the kernel (or by SIGSTOP) ignores SIGTERM until it runs again
+      }, ms);
+    },
+    stop: () => clearTimeout(timer),
+  };
+  state.progressed();
+  return state;
 }
 
 function tailLines(text: string, n: number): string {

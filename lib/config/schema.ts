@@ -39,6 +39,14 @@ export const CephSchema = z.strictObject({
 export const EngineSchema = z.strictObject({
   type: z.literal('backy2').default('backy2').describe('backup engine; only backy2 today'),
   bin: FilePath.default('backy2').describe('the backy2 executable'),
+  stall_seconds: z
+    .int()
+    .min(5)
+    .max(86_400)
+    .default(1800)
+    .describe(
+      'a backup or restore copy that prints no progress for this long is killed and retried (a hung Ceph OSD never marked down); backy2 reports every half percent, so keep it above the time half a percent of the largest disk takes',
+    ),
 });
 
 export const ComputeSchema = z.strictObject({
