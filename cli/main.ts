@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { versionText } from '../lib/version.ts';
 import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
@@ -28,6 +29,12 @@ const program = new Command('vmbackup')
   .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--reconnect <seconds>', 'how long a command watching a workflow waits for a lost Temporal to come back (the workflow goes on regardless)', '600')
+  // Not commander's .version(): that wants the text up front, and finding the commit runs git on every command.
+  .option('-V, --version', 'print the version (and the git commit when known) and exit')
+  .on('option:version', () => {
+    console.log(versionText());
+    process.exit(EXIT.ok);
+  })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText(
