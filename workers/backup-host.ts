@@ -29,20 +29,24 @@ import { createVerifyActivities } from '../activities/verify-activities.ts';
 import { createDrillActivities } from '../activities/drill-activities.ts';
 import { configFingerprint, workerIdentity } from '../lib/config/fingerprint.ts';
 import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
-import { VmbackupError } from '../lib/errors.ts';
+import { ConfigError, VmbackupError } from '../lib/errors.ts';
 import { versionText } from '../lib/version.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
 import { activityLogAttributes } from './activity-log-attributes.ts';
 import { lockHost } from './host-lock.ts';
+import { DrainSeconds } from './drain.ts';
 import { coreLogging, createLogger, LOG_FORMATS, LOG_LEVELS, LogOptions } from './logging.ts';
 import { WORKFLOW_BUNDLE_ENV, workflowBundleOption } from './workflow-bundle.ts';
 
-const USAGE = `usage: backup-host.ts --host NAME [--config FILE] [--log-level ${LOG_LEVELS.join('|')}] [--log-format ${LOG_FORMATS.join('|')}] [--workflow-bundle FILE] [--pid-file FILE]
+const USAGE = `usage: backup-host.ts --host NAME [--config FILE] [--log-level ${LOG_LEVELS.join('|')}] [--log-format ${LOG_FORMATS.join('|')}] [--workflow-bundle FILE] [--drain-seconds N] [--pid-file FILE]
        backup-host.ts --version`;
 
 // Until the options are read, errors are logged as JSON at INFO: what a service's log expects.
 let logger = createLogger(LogOptions.parse({}));
+
+/** Exit status of a usage or config error: the service manager does not restart on it (RestartPreventExitStatus=2). */
+const EXIT_USAGE = 2;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
       'log-format': { type: 'string', default: 'json' },
       // A bundle built by scripts/bundle-workflows.ts; without it the sources are bundled at start-up (dev).
       'workflow-bundle': { type: 'string', default: process.env[WORKFLOW_BUNDLE_ENV] || undefined },
+      'drain-seconds': { type: 'string', default: '0' },
       'pid-file': { type: 'string' },
       version: { type: 'boolean', short: 'V' },
       help: { type: 'boolean', short: 'h' },
@@ -63,10 +68,12 @@ async function main(): Promise<void> {
     return;
   }
   const logOptions = LogOptions.safeParse({ level: values['log-level']?.toUpperCase(), format: values['log-format'] });
-  if (values.help || !values.host || !logOptions.success) {
+  const drainSeconds = DrainSeconds.safeParse(values['drain-seconds']);
+  if (values.help || !values.host || !logOptions.success || !drainSeconds.success) {
     if (!logOptions.success) console.error(`backup-host.ts: ${logOptions.error.issues.map((i) => `--log-${String(i.path[0])}: ${i.message}`).join('; ')}`);
+    if (!drainSeconds.success) console.error(`backup-host.ts: --drain-seconds: ${drainSeconds.error.issues.map((i) => i.message).join('; ')}`);
     console.log(USAGE);
-    process.exit(values.help ? 0 : 2);
+    process.exit(values.help ? 0 : EXIT_USAGE);
   }
   logger = createLogger(logOptions.data);
   const config = loadConfig(configPath(values.config));
@@ -87,7 +94,7 @@ async function main(): Promise<void> {
   const inventory = createInventoryDriver(config, deps.rbd, (message) => activityLog.info(message));
   // Both workers run the same workflow code: bundle it once (a second bundle costs seconds of start-up).
   const workflowBundle = await workflowBundleOption(values['workflow-bundle'], logger);
-  const common = { connection, namespace: config.temporal.namespace, identity: workerIdentity(host.name, process.pid, configFingerprint(config)), workflowBundle };
+  const common = { connection, namespace: config.temporal.namespace, identity: workerIdentity(host.name, process.pid, configFingerprint(config)), workflowBundle, shutdownGraceTime: drainSeconds.data * 1000 };
   const workflowWorker = await Worker.create({
     ...common,
     taskQueue: config.temporal.task_queue,
@@ -121,5 +128,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   logger.error(`[worker] ${err instanceof Error ? err.message : String(err)}`, err instanceof VmbackupError && err.hint ? { hint: err.hint } : {});
-  process.exit(1);
+  // A bad option (parseArgs) or config needs a person, not a restart; anything else may pass.
+  const usage = err instanceof ConfigError || (err instanceof TypeError && String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS'));
+  process.exit(usage ? EXIT_USAGE : 1);
 });
