@@ -108,9 +108,11 @@ ENV VMBACKUP_CONFIG=/etc/vmbackup/config.yaml
 # Unprivileged: nothing the worker runs needs root (rbd and backy2 use librbd
 # over the network, no kernel rbd map; no capabilities). What it does need the
 # host must give uid/gid 10001 (or the ids built in with --build-arg):
-#  - the cephx keyring it uses, readable: Ceph installs keyrings root-only
-#    (0600), so give the worker its own client (`ceph.id` in config.yaml, e.g.
-#    client.vmbackup) with a keyring owned root:10001, mode 0640;
+#  - the cephx keyring, readable: Ceph installs keyrings root-only (0600).
+#    rbd can use a client of its own (`ceph.id` in config.yaml), but backy2
+#    2.9.17 always connects as client.admin (its bundled rados binding takes
+#    no id and ignores CEPH_ARGS), so ceph.client.admin.keyring must be
+#    readable by gid 10001 (root:10001, mode 0640);
 #  - /var/lib/vmbackup (state_dir, and the backy2 store with its SQLite
 #    metadata, lock_dir and logfile) owned by 10001, writable.
 # With a root-only keyring rbd fails with "auth: unable to find a keyring" /

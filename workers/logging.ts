@@ -7,6 +7,7 @@
 // taskQueue, and the disk added by activity-log-attributes.ts). That is what
 // journald, `journalctl -o cat | jq` and a log shipper want from a service.
 // `text` is for a person tailing a dev worker's log (scripts/workers.sh).
+import { fstatSync } from 'node:fs';
 import type { LogLevel, Logger } from '@temporalio/common';
 import { DefaultLogger, type LogEntry, type TelemetryOptions } from '@temporalio/worker';
 import { z } from 'zod';
@@ -43,9 +44,34 @@ export function textLine(entry: LogEntry): string {
 }
 
 /** The logger for the Runtime and the worker itself; `write` is stderr unless a test gives its own. */
-export function createLogger(options: LogOptions, write: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): Logger {
+export function createLogger(options: LogOptions, write?: (line: string) => void): Logger {
   const format = options.format === 'json' ? jsonLine : textLine;
-  return new DefaultLogger(options.level, (entry) => write(format(entry)));
+  const out = write ?? stderrWriter(stderrIsJournal());
+  return new DefaultLogger(options.level, (entry) => out(format(entry), entry.level));
+}
+
+/** syslog priorities, which journald reads from a `<N>` line prefix (SyslogLevelPrefix=, on by default). */
+const PRIORITY: Record<LogLevel, number> = { TRACE: 7, DEBUG: 7, INFO: 6, WARN: 4, ERROR: 3 };
+
+/**
+ * Under systemd, a line's level becomes its journal priority, so `journalctl
+ * -p warning` finds the worker's warnings; journald strips the prefix (`-o cat`
+ * shows the bare JSON). Anywhere else the line is written as it is.
+ */
+export function stderrWriter(journal: boolean): (line: string, level: LogLevel) => void {
+  return (line, level) => process.stderr.write(journal ? `<${PRIORITY[level]}>${line}\n` : `${line}\n`);
+}
+
+/** systemd sets JOURNAL_STREAM to the `dev:inode` of the stream it connected to the journal; it is ours if stderr is that stream. */
+export function stderrIsJournal(env: NodeJS.ProcessEnv = process.env): boolean {
+  const stream = env.JOURNAL_STREAM;
+  if (!stream) return false;
+  try {
+    const { dev, ino } = fstatSync(2);
+    return stream === `${dev}:${ino}`;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -2,12 +2,13 @@
 // worker, and the disk on every line an activity logs (through the real SDK
 // activity machinery, MockActivityEnvironment, with our interceptor).
 import assert from 'node:assert/strict';
+import { fstatSync } from 'node:fs';
 import { test } from 'node:test';
 import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { activityLogAttributes, diskAttributes } from '../../workers/activity-log-attributes.ts';
-import { createLogger, jsonLine, LogOptions, textLine } from '../../workers/logging.ts';
+import { createLogger, jsonLine, LogOptions, stderrIsJournal, stderrWriter, textLine } from '../../workers/logging.ts';
 
 const at = 1_764_720_000_123_000_000n; // 2025-12-03T00:00:00.123Z
 
@@ -75,4 +76,18 @@ test('through the SDK: every line an activity logs carries workflowId, activityT
   assert.equal(mine.taskToken, undefined);
   // The SDK's "Activity completed" comes after execute: it has the disk too.
   assert.equal(lines.find((l) => l.message === 'Activity completed')?.disk, 'rbd/vm1_disk');
+});
+
+test('under journald (JOURNAL_STREAM names our stderr) a line carries its syslog priority; elsewhere it is bare', (t) => {
+  const { dev, ino } = fstatSync(2);
+  assert.equal(stderrIsJournal({ JOURNAL_STREAM: `${dev}:${ino}` }), true);
+  assert.equal(stderrIsJournal({ JOURNAL_STREAM: '0:1' }), false, 'a stream inherited from a parent unit is not ours');
+  assert.equal(stderrIsJournal({}), false);
+  const written: string[] = [];
+  t.mock.method(process.stderr, 'write', (chunk: string) => written.push(chunk));
+  stderrWriter(true)('{"message":"x"}', 'WARN');
+  stderrWriter(true)('{"message":"y"}', 'ERROR');
+  stderrWriter(false)('{"message":"z"}', 'INFO');
+  t.mock.restoreAll();
+  assert.deepEqual(written, ['<4>{"message":"x"}\n', '<3>{"message":"y"}\n', '{"message":"z"}\n']);
 });
