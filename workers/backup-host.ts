@@ -35,7 +35,7 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
 import { activityLogAttributes } from './activity-log-attributes.ts';
 import { lockHost } from './host-lock.ts';
-import { DrainSeconds } from './drain.ts';
+import { DrainSeconds, holdStopSignals } from './drain.ts';
 import { coreLogging, createLogger, LOG_FORMATS, LOG_LEVELS, LogOptions } from './logging.ts';
 import { WORKFLOW_BUNDLE_ENV, workflowBundleOption } from './workflow-bundle.ts';
 
@@ -84,6 +84,7 @@ async function main(): Promise<void> {
     logger,
     telemetryOptions: { logging: coreLogging(logOptions.data.level) },
   });
+  holdStopSignals(logger, drainSeconds.data);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
   // Activities that read visibility (who else is using this store) need a client.
