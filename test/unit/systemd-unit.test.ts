@@ -5,10 +5,10 @@
 // systemd units (the targets the unit is ordered against). Then the settings
 // the deployment relies on: drain on stop, priorities and caps, the user.
 import assert from 'node:assert/strict';
-import { accessSync, constants, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { ROOT } from '../../scripts/support/private-config.ts';
 
@@ -20,6 +20,11 @@ const INSTALL_DIR = '/opt/vmbackup';
 const SYSTEM_UNITS = '/usr/lib/systemd/system';
 
 const scratch = mkdtempSync(join(tmpdir(), 'vmbackup-systemd-'));
+before(async () => {
+  const found = await execa('systemd-analyze', ['--version'], { reject: false });
+  if (found.failed) assert.fail(`systemd-analyze does not run (${found.message.split('\n')[0]}): install it with scripts/install-deps.sh apt (Debian package systemd)`);
+  assert.ok(existsSync(SYSTEM_UNITS), `${SYSTEM_UNITS} is missing: install the Debian package systemd`);
+});
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** A root with the unit (as given), ExecStart's command and the system's units; returns its path. */
