@@ -3,8 +3,9 @@
 // It polls two queues: the shared queue of fleet-wide workflows, and its own
 // host queue, which carries each single-disk workflow of this host and the
 // activities that must run where this host's backy2 store lives.
-// SIGTERM/SIGINT stop polling, let running activities finish or be cancelled,
-// then exit (the SDK's Runtime installs those signal handlers).
+// SIGTERM/SIGINT stop polling, give running activities --drain-seconds to
+// finish, cancel the rest, then exit (the SDK's Runtime handles the signals;
+// workers/drain.ts keeps a child's run from turning them into a kill).
 // Logs: one logger for everything (workers/logging.ts), JSON lines by default.
 import { rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
