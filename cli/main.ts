@@ -22,6 +22,7 @@ import { registerTakeover } from './commands/takeover.ts';
 import { registerSummary } from './commands/summary.ts';
 import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
+import { wantsVersion } from './version-flag.ts';
 import { EXIT } from './exit-codes.ts';
 
 const program = new Command('vmbackup')
@@ -29,17 +30,13 @@ const program = new Command('vmbackup')
   .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
   .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
   .option('--reconnect <seconds>', 'how long a command watching a workflow waits for a lost Temporal to come back (the workflow goes on regardless)', '600')
-  // Not commander's .version(): that wants the text up front, and finding the commit runs git on every command.
-  .option('-V, --version', 'print the version (and the git commit when known) and exit')
-  .on('option:version', () => {
-    console.log(versionText());
-    process.exit(EXIT.ok);
-  })
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
   .addHelpText(
     'after',
     `
+\`vmbackup --version\` (-V) prints the version and, when known, the git commit.
+
 Exit codes: 0 ok, 1 the operation failed, 2 invalid input or config (nothing
 changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.`,
   );
@@ -62,6 +59,11 @@ registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
+
+if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
+  console.log(versionText());
+  process.exit(EXIT.ok);
+}
 
 try {
   await program.parseAsync(process.argv);

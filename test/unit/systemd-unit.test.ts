@@ -22,7 +22,7 @@ const SYSTEM_UNITS = '/usr/lib/systemd/system';
 const scratch = mkdtempSync(join(tmpdir(), 'vmbackup-systemd-'));
 before(async () => {
   const found = await execa('systemd-analyze', ['--version'], { reject: false });
-  if (found.failed) assert.fail(`systemd-analyze does not run (${found.message.split('\n')[0]}): install it with scripts/install-deps.sh apt (Debian package systemd)`);
+  if (found.failed) assert.fail(`systemd-analyze does not run (${String(found.message).split('\n')[0]}): install it with scripts/install-deps.sh apt (Debian package systemd)`);
   assert.ok(existsSync(SYSTEM_UNITS), `${SYSTEM_UNITS} is missing: install the Debian package systemd`);
 });
 after(() => rmSync(scratch, { recursive: true, force: true }));

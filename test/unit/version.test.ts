@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
+import { wantsVersion } from '../../cli/version-flag.ts';
 import { ROOT } from '../../scripts/support/private-config.ts';
 
 const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
@@ -33,4 +34,14 @@ test('no git to ask (no git on PATH, as in the worker image): the version alone,
     assert.equal(r.exitCode, 0, r.stderr);
     assert.equal(r.stdout, `vmbackup ${version}`);
   }
+});
+
+test('vmbackup: --version before a subcommand is the version; after one it is the subcommand\'s own (restore VM --version UID)', () => {
+  const commands = ['backup', 'restore', 'ls'];
+  assert.equal(wantsVersion(['--version'], commands), true);
+  assert.equal(wantsVersion(['-o', 'json', '-V'], commands), true);
+  assert.equal(wantsVersion(['restore', 'vm1', '--version', '6dff005a'], commands), false);
+  assert.equal(wantsVersion(['-c', 'x.yaml', 'restore', 'vm1', '-V'], commands), false);
+  assert.equal(wantsVersion(['--', '--version'], commands), false);
+  assert.equal(wantsVersion(['ls'], commands), false);
 });
