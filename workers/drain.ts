@@ -26,7 +26,7 @@ export function holdStopSignals(logger: Logger, drainSeconds: number): void {
   for (const signal of Runtime.instance().options.shutdownSignals) {
     process.on(signal, () => {
       if (stops++ === 0) {
-        logger.info(`${signal}: stopping: no new tasks; running activities ${drainSeconds ? `have ${drainSeconds} s to finish, then` : 'are'} cancelled`, { signal, drainSeconds });
+        logger.info(`${signal}: stopping: no new tasks; running activities ${drainSeconds ? `have ${drainSeconds} s to finish, then are` : 'are'} cancelled`, { signal, drainSeconds });
       } else {
         logger.warn(`${signal}: already stopping; SIGKILL stops at once (cancelled work is cleaned up by the next start)`, { signal });
       }

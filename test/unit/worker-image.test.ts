@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { execa } from 'execa';
+import { execa, execaSync } from 'execa';
 import { ROOT } from '../../scripts/support/private-config.ts';
 import { WORKFLOW_BUNDLE_ENV } from '../../workers/workflow-bundle.ts';
 import { copyArgs, dockerfileInstructions, dockerignore } from '../support/build-context.ts';
@@ -56,6 +56,11 @@ test('worker.Dockerfile installs exactly the worker list, from the file', () => 
   const installs = ins.filter((i) => i.keyword === 'RUN' && /apt-get install/.test(i.args));
   assert.equal(installs.length, 1, 'one apt-get install');
   assert.ok(installs[0]!.args.includes(inImage), `the apt-get install does not read ${inImage}`);
+  // The image reads the list as the Dockerfile's own pipeline reads it: run that pipeline on the repo's file.
+  const pipeline = /(sed [^|]*)\|[^|&]*xargs apt-get install/.exec(installs[0]!.args)?.[1]?.trim();
+  assert.ok(pipeline?.endsWith(inImage), `the install is not \`sed … ${inImage} | xargs apt-get install\``);
+  const read = execaSync('bash', ['-c', `${pipeline!.slice(0, -inImage.length)}"$1" | xargs printf '%s\\n'`, 'bash', join(ROOT, WORKER_LIST)]).stdout.split('\n');
+  assert.deepEqual(read, listed(WORKER_LIST), 'the image installs what install-deps.sh installs from the worker list');
   // No package named beside the list: up to the next `&&`, `|` or `;` everything after `install` is an option.
   const named = /apt-get install([^&|;]*)/.exec(installs[0]!.args)![1]!.split(/\s+/).filter((a) => a && !a.startsWith('-'));
   assert.deepEqual(named, [], 'packages named in the Dockerfile instead of the list');
