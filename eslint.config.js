@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.stack/', 'workflow-bundle-*.js'] },
+  { ignores: ['node_modules/', '.stack/', 'dist/', 'workflow-bundle-*.js'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

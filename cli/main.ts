@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { versionText } from '../lib/version.ts';
 import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
@@ -21,6 +22,7 @@ import { registerTakeover } from './commands/takeover.ts';
 import { registerSummary } from './commands/summary.ts';
 import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
+import { wantsVersion } from './version-flag.ts';
 import { EXIT } from './exit-codes.ts';
 
 const program = new Command('vmbackup')
@@ -33,6 +35,8 @@ const program = new Command('vmbackup')
   .addHelpText(
     'after',
     `
+\`vmbackup --version\` (-V) prints the version and, when known, the git commit.
+
 Exit codes: 0 ok, 1 the operation failed, 2 invalid input or config (nothing
 changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.`,
   );
@@ -55,6 +59,11 @@ registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
+
+if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
+  console.log(versionText());
+  process.exit(EXIT.ok);
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -4,6 +4,7 @@
 # and a backy2 2.9.17 virtualenv.
 #
 # Usage: scripts/install-deps.sh [apt|temporal|backy2 ...]   (default: all)
+#        scripts/install-deps.sh packages   (prints the apt package list, installs nothing)
 #
 # Idempotent: every step first checks whether its result is already usable and
 # skips itself, so a warm run takes about a second. Tools land in a per-user
@@ -28,14 +29,22 @@ BACKY2_VENV="$CACHE_ROOT/backy2-$BACKY2_VERSION-venv"
 # venv must come from it even when another python3 is first on PATH.
 SYSTEM_PYTHON=/usr/bin/python3
 
-APT_PACKAGES=(
-  ceph-mon ceph-osd ceph-common
-  python3-rbd python3-rados
-  python3-sqlalchemy python3-alembic python3-prettytable python3-psutil
-  python3-shortuuid python3-setproctitle python3-dateutil python3-venv sqlite3
-  python3-openstackclient
-  util-linux procps
-)
+# The apt packages: what a worker runs (deploy/packages/worker.txt, also what
+# the worker image installs) and what only the local stack needs on top.
+PACKAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/deploy/packages"
+read_packages() { # file → one Debian package name a line, comments and blanks dropped
+  local file=$1 name
+  [[ -r $file ]] || die "package list $file is missing"
+  while read -r name; do
+    [[ -n $name ]] || continue
+    # Names reach apt-get as arguments: nothing but a Debian package name gets there.
+    [[ $name =~ ^[a-z0-9][a-z0-9+.-]+$ ]] || die "$file: '$name' is not a Debian package name"
+    printf '%s\n' "$name"
+  done < <(sed -e 's/#.*//' -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$file")
+}
+# A command substitution, not `< <(…)`: a bad list must stop the script here.
+apt_list=$(read_packages "$PACKAGES_DIR/worker.txt" && read_packages "$PACKAGES_DIR/local-stack.txt") || exit 1
+mapfile -t APT_PACKAGES <<<"$apt_list"
 
 # Serialises builds across processes (two clones, or `up` run twice at once):
 # the loser waits and then finds the winner's result instead of building again.
@@ -205,7 +214,8 @@ main() {
       apt) install_apt ;;
       temporal) install_temporal ;;
       backy2) install_backy2 ;;
-      *) die "unknown part '$part' (expected apt, temporal or backy2)" ;;
+      packages) printf '%s\n' "${APT_PACKAGES[@]}" ;;
+      *) die "unknown part '$part' (expected apt, temporal, backy2 or packages)" ;;
     esac
   done
 }

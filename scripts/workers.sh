@@ -21,7 +21,8 @@ start() {
     if running "$host"; then log "$host: already running (pid $(cat "$dir/$host.pid"))"; continue; fi
     rm -f "$dir/$host.pid"
     # The worker writes its own pid file once it polls: no pid of a wrapper shell is ever recorded.
-    (cd "$root" && setsid nohup node --import tsx workers/backup-host.ts --host "$host" --pid-file "$dir/$host.pid" >"$dir/$host.log" 2>&1 &)
+    # Text logs: a person tails these files; a service under systemd logs JSON lines (the worker's default).
+    (cd "$root" && setsid nohup node --import tsx workers/backup-host.ts --host "$host" --log-format text --pid-file "$dir/$host.pid" >"$dir/$host.log" 2>&1 &)
   done
   for host in $hosts; do
     for _ in $(seq 1 300); do

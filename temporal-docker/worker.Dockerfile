@@ -1,29 +1,36 @@
 # syntax=docker/dockerfile:1
 # The vmbackup worker of one backup host (workers/backup-host.ts), with the
-# tools its activities run: `rbd` (ceph-common) and backy2 2.9.17.
+# tools its activities run: `rbd` (ceph-common), backy2 2.9.17, `sqlite3` (every
+# version lookup) and the `openstack` CLI (the inventory and compute drivers).
 #
-# Build context is the repository root (see docker-compose.yml):
-#   docker build -f temporal-docker/worker.Dockerfile -t vmbackup-worker .
+# Build context is the repository root (see docker-compose.yml; .dockerignore
+# there lets in only what is copied below):
+#   docker build -f temporal-docker/worker.Dockerfile \
+#     --build-arg VMBACKUP_COMMIT=$(git rev-parse HEAD) -t vmbackup-worker .
 # Run (one container per backup host):
 #   docker run --init --network host \
 #     -v /etc/ceph:/etc/ceph:ro -v /etc/vmbackup:/etc/vmbackup:ro \
 #     -v /var/lib/vmbackup:/var/lib/vmbackup vmbackup-worker --host backup1
 #
-# Mirrors scripts/install-deps.sh (the local stack's installer): keep the
-# Debian package list, the backy2 version and the collections shim in sync.
+# The Debian packages are deploy/packages/worker.txt, the list
+# scripts/install-deps.sh installs too. Keep the backy2 version and the
+# collections shim in sync with install-deps.sh by hand.
 FROM node:20-bookworm-slim
 
-# Debian's ceph-common is the Pacific (16.2) client, which talks to newer
-# clusters too; python3-rbd/python3-rados are built for Debian's python3 only,
-# which is why the backy2 venv below is made from /usr/bin/python3. The other
-# python3-* packages are backy2's dependencies in the old versions it works with.
+# The worker's user. Fixed ids, so the host can give it the Ceph keyring and
+# the state folder: see "Unprivileged" below.
+ARG VMBACKUP_UID=10001
+ARG VMBACKUP_GID=10001
+RUN groupadd --system --gid "$VMBACKUP_GID" vmbackup \
+ && useradd --system --uid "$VMBACKUP_UID" --gid vmbackup --home-dir /var/lib/vmbackup \
+      --no-create-home --shell /usr/sbin/nologin vmbackup
+
+# One package list for the image and the local stack (comments stripped).
+COPY deploy/packages/worker.txt /tmp/worker-packages.txt
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ceph-common \
-      python3-rbd python3-rados \
-      python3-sqlalchemy python3-alembic python3-prettytable python3-psutil \
-      python3-shortuuid python3-setproctitle python3-dateutil python3-venv \
- && rm -rf /var/lib/apt/lists/*
+ && sed -e 's/#.*//' /tmp/worker-packages.txt \
+    | DEBIAN_FRONTEND=noninteractive xargs apt-get install -y --no-install-recommends \
+ && rm -rf /var/lib/apt/lists/* /tmp/worker-packages.txt
 
 # backy2 in a venv at /opt/backy2 (engine.bin: /opt/backy2/bin/backy2).
 # --system-site-packages: its dependencies come from the Debian packages above.
@@ -62,6 +69,8 @@ echo 'import vmbackup_collections_shim' >"$site/vmbackup_collections_shim.pth"
 /opt/backy2/bin/python -c 'import collections; collections.Iterator; import backy2.io.rbd'
 /opt/backy2/bin/backy2 --help >/dev/null
 rbd --version
+sqlite3 --version
+openstack --version
 SH
 
 WORKDIR /opt/vmbackup
@@ -80,17 +89,35 @@ COPY workers/ workers/
 COPY cli/ cli/
 COPY bin/ bin/
 COPY config/ config/
+COPY scripts/bundle-workflows.ts scripts/bundle-workflows.ts
+
+# The workflow code is bundled now, not at every start: no webpack run when a
+# container starts, and every container of this image runs the same bundle.
+# The worker checks the bundle against the sources beside it.
+RUN node --import tsx scripts/bundle-workflows.ts --out /opt/vmbackup/dist/workflow-bundle.js
+ENV VMBACKUP_WORKFLOW_BUNDLE=/opt/vmbackup/dist/workflow-bundle.js
+
+# `--version` prints it: there is no .git in the image.
+ARG VMBACKUP_COMMIT=
+ENV VMBACKUP_COMMIT=$VMBACKUP_COMMIT
 
 # The worker reads /etc/vmbackup/config.yaml (bind-mounted, made from
 # temporal-docker/config.example.yaml); `--config FILE` still overrides it.
 ENV VMBACKUP_CONFIG=/etc/vmbackup/config.yaml
 
-# No USER: the worker runs as root. A non-root user is not workable here:
-# rbd and backy2's librbd must read the cephx keyring from the bind-mounted
-# /etc/ceph, which Ceph installs root-only (0600), and backy2 writes its store
-# under /var/lib/vmbackup with the host's root ownership. Changing that means
-# changing the host's keyring permissions, so it is left to the deployment
-# (with `user:` in compose and a keyring readable by that uid).
+# Unprivileged: nothing the worker runs needs root (rbd and backy2 use librbd
+# over the network, no kernel rbd map; no capabilities). What it does need the
+# host must give uid/gid 10001 (or the ids built in with --build-arg):
+#  - the cephx keyring, readable: Ceph installs keyrings root-only (0600).
+#    rbd can use a client of its own (`ceph.id` in config.yaml), but backy2
+#    2.9.17 always connects as client.admin (its bundled rados binding takes
+#    no id and ignores CEPH_ARGS), so ceph.client.admin.keyring must be
+#    readable by gid 10001 (root:10001, mode 0640);
+#  - /var/lib/vmbackup (state_dir, and the backy2 store with its SQLite
+#    metadata, lock_dir and logfile) owned by 10001, writable.
+# With a root-only keyring rbd fails with "auth: unable to find a keyring" /
+# "(13) Permission denied": fix the keyring, or run this image with `--user 0`.
+USER vmbackup
 
 # The worker shuts down gracefully on SIGTERM: it stops polling and cancels
 # running activities, which stop their rbd/backy2 child before it exits.
