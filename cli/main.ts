@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
@@ -34,7 +35,8 @@ const program = new Command('vmbackup')
     'after',
     `
 Exit codes: 0 ok, 1 the operation failed, 2 invalid input or config (nothing
-changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.`,
+changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.
+The check command alone uses the Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
   );
 
 registerBackup(program);
@@ -55,6 +57,7 @@ registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
+registerCheck(program);
 
 try {
   await program.parseAsync(process.argv);
