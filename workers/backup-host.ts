@@ -32,7 +32,9 @@ import { configPath, hostConfig, loadConfig } from '../lib/config/load.ts';
 import { VmbackupError } from '../lib/errors.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
+import { startHealthExporter } from './health-exporter.ts';
 import { lockHost } from './host-lock.ts';
+import { metricsAddress, telemetryOptions } from './metrics.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -43,18 +45,20 @@ async function main(): Promise<void> {
       config: { type: 'string' },
       'log-level': { type: 'string', default: 'INFO' },
       'pid-file': { type: 'string' },
+      'metrics-address': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help || !values.host) {
-    console.log('usage: backup-host.ts --host NAME [--config FILE] [--log-level DEBUG|INFO|WARN|ERROR] [--pid-file FILE]');
+    console.log('usage: backup-host.ts --host NAME [--config FILE] [--log-level DEBUG|INFO|WARN|ERROR] [--pid-file FILE] [--metrics-address HOST:PORT]');
     process.exit(values.help ? 0 : 2);
   }
   const config = loadConfig(configPath(values.config));
   const host = hostConfig(config, values.host);
   // Before anything else: a second worker of this host, or of its store, must not start at all.
   const unlock = lockHost(config, host);
-  Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO') });
+  const metrics = metricsAddress(values['metrics-address'], host.metrics_address);
+  Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO'), telemetryOptions: telemetryOptions(metrics) });
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
   // Activities that read visibility (who else is using this store) need a client.
@@ -78,11 +82,15 @@ async function main(): Promise<void> {
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',
   });
+  // Facts only Temporal or the store know (Schedules, pollers, stale disks), as gauges on the same endpoint.
+  const exporter = metrics === undefined ? undefined : startHealthExporter({ config, host, temporal, hostDeps: deps, warn: (m) => Runtime.instance().logger.warn(m) });
+  await exporter?.ready;
   if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
-  console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})`);
+  console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})${metrics ? `, metrics at http://${metrics}/metrics` : ''}`);
   try {
     await Promise.all([workflowWorker.run(), hostWorker.run()]);
   } finally {
+    await exporter?.stop();
     await connection.close();
     await clientConnection.close();
     if (values['pid-file']) rmSync(values['pid-file'], { force: true });
