@@ -35,6 +35,9 @@ APT_PACKAGES=(
   python3-shortuuid python3-setproctitle python3-dateutil python3-venv sqlite3
   python3-openstackclient
   util-linux procps
+  # promtool, for the alert rules' unit tests (deploy/prometheus). The package
+  # also ships the Prometheus server: see no_service_starts below.
+  prometheus
 )
 
 # Serialises builds across processes (two clones, or `up` run twice at once):
@@ -61,6 +64,17 @@ as_root() {
   fi
 }
 
+# Without systemd, a package's postinst starts its daemon through invoke-rc.d
+# and /etc/init.d (the prometheus package would bind :9090). policy-rc.d
+# exit 101 forbids that; one already there (Docker images have one) is left
+# as it is, ours is removed when the script exits.
+POLICY_RC=/usr/sbin/policy-rc.d
+no_service_starts() {
+  [[ -e $POLICY_RC ]] && return
+  as_root sh -c "printf '#!/bin/sh\\n# vmbackup install-deps: no daemon starts during apt-get install\\nexit 101\\n' >$POLICY_RC && chmod 755 $POLICY_RC"
+  trap 'as_root rm -f "$POLICY_RC"' EXIT
+}
+
 install_apt() {
   local missing=() pkg status
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -79,6 +93,7 @@ install_apt() {
     tail -n 20 "$aptlog" >&2 || true
     die "apt-get update failed (full log: $aptlog)"
   fi
+  no_service_starts
   # Lock::Timeout waits for a concurrent apt/dpkg instead of failing at once.
   if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
       --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >>"$aptlog" 2>&1; then

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     maxHeartbeatThrottleInterval: '3s',
   });
   // Facts only Temporal or the store know (Schedules, pollers, stale disks), as gauges on the same endpoint.
-  const exporter = metrics === undefined ? undefined : startHealthExporter({ config, host, temporal, hostDeps: deps, warn: (m) => Runtime.instance().logger.warn(m) });
+  const exporter = metrics === undefined ? undefined : startHealthExporter({ config, host, temporal, log: Runtime.instance().logger });
   await exporter?.ready;
   if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
   console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})${metrics ? `, metrics at http://${metrics}/metrics` : ''}`);

@@ -9,7 +9,8 @@ import type { Client } from '@temporalio/client';
 import type { MetricMeter } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 import { backy2Setting } from '../activities/engine/backy2-config.ts';
-import type { HostDeps } from '../activities/host-deps.ts';
+import { Rbd } from '../activities/ceph/rbd.ts';
+import { Backy2Engine } from '../activities/engine/backy2.ts';
 import { readLastInventory } from '../activities/inventory/last-inventory-file.ts';
 import type { LoadedConfig } from '../lib/config/load.ts';
 import type { HostConfig } from '../lib/config/schema.ts';
@@ -28,7 +29,14 @@ export interface HealthExporter {
   stop(): Promise<void>;
 }
 
-export function startHealthExporter(deps: { config: LoadedConfig; host: HostConfig; temporal: Client; hostDeps: HostDeps; warn: (message: string) => void }): HealthExporter {
+export function startHealthExporter(deps: { config: LoadedConfig; host: HostConfig; temporal: Client; log: { debug(m: string): void; warn(m: string): void } }): HealthExporter {
+  // Its own rbd and engine: the activities' log through the activity context, which is not here.
+  const { config, host } = deps;
+  const debug = (m: string) => deps.log.debug(m);
+  const store: StoreReaders = {
+    rbd: new Rbd({ conf: config.ceph.conf, bin: config.ceph.rbd_bin, id: config.ceph.id, log: debug }),
+    engine: new Backy2Engine({ bin: config.engine.bin, configFile: host.backy2_config, log: debug }),
+  };
   const meter = Runtime.instance().metricMeter.withTags({ host: deps.host.name });
   const gauge = (name: string, unit: string, description: string) => meter.createGauge(name, 'float', unit, description);
   const g = {
@@ -61,7 +69,7 @@ export function startHealthExporter(deps: { config: LoadedConfig; host: HostConf
       g.refreshLast.set(Date.now() / 1000, { source });
     } catch (err) {
       g.refreshOk.set(0, { source });
-      deps.warn(`metrics: ${source} facts not refreshed: ${(err as Error).message}`);
+      deps.log.warn(`metrics: ${source} facts not refreshed: ${(err as Error).message}`);
     }
   };
   const tick = () => {
@@ -69,7 +77,7 @@ export function startHealthExporter(deps: { config: LoadedConfig; host: HostConf
     round += 1;
     inFlight = (async () => {
       await refresh('temporal', async () => exportHostFacts(g, (await fetchHostFacts(deps.temporal, deps.config, [deps.host]))[0]!));
-      if (withStore) await refresh('store', () => exportStore(g, deps.config, deps.host, deps.hostDeps));
+      if (withStore) await refresh('store', () => exportStore(g, config, host, store));
     })();
     return inFlight;
   };
@@ -112,10 +120,22 @@ function exportHostFacts(g: Gauges, facts: HostFacts): void {
   }
 }
 
-async function exportStore(g: Gauges, config: LoadedConfig, host: HostConfig, deps: HostDeps): Promise<void> {
+interface StoreReaders {
+  rbd: Pick<Rbd, 'listPoolSnapshots'>;
+  engine: Pick<Backy2Engine, 'listVersions'>;
+}
+
+async function exportStore(g: Gauges, config: LoadedConfig, host: HostConfig, deps: StoreReaders): Promise<void> {
   const now = new Date();
-  const versions = await deps.engine.listVersions();
   const workloads = (['vms', 'volumes', 'images'] as const).filter((w) => config.workloads[w] !== undefined);
+  const pools = [...new Set(workloads.map((w: Workload) => config.workloads[w]!.pool))];
+  const dataPath = backy2Setting(host.backy2_config, 'DataBackend', 'path');
+  // Everything read first, then every gauge set: a scrape never sees half a refresh.
+  const [versions, snapshots, fs] = await Promise.all([
+    deps.engine.listVersions(),
+    Promise.all(pools.map((pool) => deps.rbd.listPoolSnapshots(pool))).then((lists) => lists.flat()),
+    dataPath ? statfs(dataPath) : Promise.resolve(undefined),
+  ]);
   const inventories = workloads.map((w) => readLastInventory(host.state_dir, w)).filter((i): i is LastInventory => i !== undefined);
   const facts = storeFacts(versions, inventories, config.monitoring.stale_backup_days, now);
   g.versions!.set(facts.validVersions, { state: 'valid' });
@@ -125,13 +145,9 @@ async function exportStore(g: Gauges, config: LoadedConfig, host: HostConfig, de
     g.disks!.set(w.disks, { workload: w.workload });
     g.stale!.set(w.stale, { workload: w.workload });
   }
-  const dataPath = backy2Setting(host.backy2_config, 'DataBackend', 'path');
-  if (dataPath) {
-    const fs = await statfs(dataPath);
+  if (fs) {
     g.fsSize!.set(fs.blocks * fs.bsize, {});
     g.fsAvail!.set(fs.bavail * fs.bsize, {});
   }
-  const pools = [...new Set(workloads.map((w: Workload) => config.workloads[w]!.pool))];
-  const snapshots = (await Promise.all(pools.map((pool) => deps.rbd.listPoolSnapshots(pool)))).flat();
   g.leftBehind!.set(leftBehindSnapshots(snapshots, versions, host.name, now), {});
 }

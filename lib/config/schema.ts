@@ -210,7 +210,7 @@ export const MonitoringSchema = z.strictObject({
     .describe('a disk still in the inventory whose newest valid version here is older than this counts in `vmbackup_disks_stale`'),
   refresh_seconds: z
     .int()
-    .min(5)
+    .min(1)
     .max(3600)
     .default(60)
     .describe('how often a worker with metrics on re-reads its store and asks Temporal for its host facts (Schedules, pollers, nights)'),
