@@ -84,7 +84,6 @@ async function main(): Promise<void> {
   });
   // Facts only Temporal or the store know (Schedules, pollers, stale disks), as gauges on the same endpoint.
   const exporter = metrics === undefined ? undefined : startHealthExporter({ config, host, temporal, log: Runtime.instance().logger });
-  await exporter?.ready;
   if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
   console.log(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})${metrics ? `, metrics at http://${metrics}/metrics` : ''}`);
   try {

@@ -24,8 +24,7 @@ import type { Workload } from '../lib/naming.ts';
 const STORE_EVERY = 5;
 
 export interface HealthExporter {
-  /** The first refresh, awaited (a test scrapes right after). */
-  ready: Promise<void>;
+  /** Stops refreshing; waits for a refresh under way. */
   stop(): Promise<void>;
 }
 
@@ -59,9 +58,7 @@ export function startHealthExporter(deps: { config: LoadedConfig; host: HostConf
     refreshLast: gauge(METRICS.refreshLast, 's', 'when this source was last refreshed successfully'),
   };
   let round = 0;
-  let stopped = false;
-  let inFlight: Promise<void> = Promise.resolve();
-
+  let inFlight: Promise<void> | undefined;
   const refresh = async (source: 'temporal' | 'store', work: () => Promise<void>) => {
     try {
       await work();
@@ -73,24 +70,21 @@ export function startHealthExporter(deps: { config: LoadedConfig; host: HostConf
     }
   };
   const tick = () => {
+    // One refresh at a time: a slow Temporal or rbd skips a round instead of piling them up.
+    if (inFlight) return;
     const withStore = round % STORE_EVERY === 0;
     round += 1;
     inFlight = (async () => {
-      await refresh('temporal', async () => exportHostFacts(g, (await fetchHostFacts(deps.temporal, deps.config, [deps.host]))[0]!));
+      await refresh('temporal', async () => exportHostFacts(g, (await fetchHostFacts(deps.temporal, config, [host]))[0]!));
       if (withStore) await refresh('store', () => exportStore(g, config, host, store));
-    })();
-    return inFlight;
+    })().finally(() => (inFlight = undefined));
   };
-  const ready = tick();
-  const timer = setInterval(() => {
-    // One refresh at a time: a slow Temporal must not pile them up.
-    void inFlight.then(() => (stopped ? undefined : tick()));
-  }, deps.config.monitoring.refresh_seconds * 1000);
+  // Not awaited: the worker starts polling at once; the gauges appear with the first refresh.
+  tick();
+  const timer = setInterval(tick, config.monitoring.refresh_seconds * 1000);
   timer.unref();
   return {
-    ready,
     async stop() {
-      stopped = true;
       clearInterval(timer);
       await inFlight;
     },
