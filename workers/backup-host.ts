@@ -34,7 +34,7 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
 import { startHealthExporter } from './health-exporter.ts';
 import { lockHost } from './host-lock.ts';
-import { metricsAddress, telemetryOptions } from './metrics.ts';
+import { metricsAddress, telemetryOptions, withMetricsHint } from './metrics.ts';
 
 const WORKFLOWS = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   // Before anything else: a second worker of this host, or of its store, must not start at all.
   const unlock = lockHost(config, host);
   const metrics = metricsAddress(values['metrics-address'], host.metrics_address);
-  Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO'), telemetryOptions: telemetryOptions(metrics) });
+  withMetricsHint(metrics, () => Runtime.install({ logger: new DefaultLogger(values['log-level'] as 'INFO'), telemetryOptions: telemetryOptions(metrics) }));
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
   // Activities that read visibility (who else is using this store) need a client.
