@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { expiryTag, KIND_TAGS, periodicTags, projectTag } from '../lib/backup-tags.ts';
 import { StoreFullError } from '../lib/errors.ts';
+import { recordBackupMade } from '../lib/metrics.ts';
 import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
 import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
@@ -108,6 +109,8 @@ export function createBackupActivities(deps: HostDeps) {
       ]);
       if (copied.status === 'rejected') throw copied.reason;
       if (removal.status === 'rejected') throw removal.reason; // the retry adopts the version and removes again
+      // An adopted version was counted by the attempt that made it.
+      if (!copied.value.adopted) recordBackupMade(Context.current().metricMeter, deps.host.name, copied.value.kind, copied.value.stats, new Date());
       return { made: copied.value, removed: removal.value.removed };
     },
   };

@@ -6,6 +6,7 @@ import { versionText } from '../lib/version.ts';
 import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
+import { registerCheck } from './commands/check.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
@@ -38,7 +39,8 @@ const program = new Command('vmbackup')
 \`vmbackup --version\` (-V) prints the version and, when known, the git commit.
 
 Exit codes: 0 ok, 1 the operation failed, 2 invalid input or config (nothing
-changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.`,
+changed), 3 VM/disk/version not found (nothing changed), 4 Temporal unreachable.
+The check command alone uses the Nagios codes: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.`,
   );
 
 registerBackup(program);
@@ -59,6 +61,7 @@ registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
+registerCheck(program);
 
 if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
   console.log(versionText());

@@ -70,6 +70,17 @@ as_root() {
   fi
 }
 
+# Without systemd, a package's postinst starts its daemon through invoke-rc.d
+# and /etc/init.d (the prometheus package would bind :9090). policy-rc.d
+# exit 101 forbids that; one already there (Docker images have one) is left
+# as it is, ours is removed when the script exits.
+POLICY_RC=/usr/sbin/policy-rc.d
+no_service_starts() {
+  [[ -e $POLICY_RC ]] && return
+  as_root sh -c "printf '#!/bin/sh\\n# vmbackup install-deps: no daemon starts during apt-get install\\nexit 101\\n' >$POLICY_RC && chmod 755 $POLICY_RC"
+  trap 'as_root rm -f "$POLICY_RC"' EXIT
+}
+
 install_apt() {
   local missing=() pkg status
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -88,6 +99,7 @@ install_apt() {
     tail -n 20 "$aptlog" >&2 || true
     die "apt-get update failed (full log: $aptlog)"
   fi
+  no_service_starts
   # Lock::Timeout waits for a concurrent apt/dpkg instead of failing at once.
   if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
       --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >>"$aptlog" 2>&1; then

@@ -35,12 +35,14 @@ import { versionText } from '../lib/version.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { tlsOptions } from '../lib/temporal/connection.ts';
 import { activityLogAttributes } from './activity-log-attributes.ts';
+import { startHealthExporter } from './health-exporter.ts';
 import { lockHost } from './host-lock.ts';
 import { DrainSeconds, holdStopSignals } from './drain.ts';
 import { coreLogging, createLogger, LOG_FORMATS, LOG_LEVELS, LogOptions } from './logging.ts';
 import { WORKFLOW_BUNDLE_ENV, workflowBundleOption } from './workflow-bundle.ts';
+import { metricsAddress, telemetryOptions, withMetricsHint } from './metrics.ts';
 
-const USAGE = `usage: backup-host.ts --host NAME [--config FILE] [--log-level ${LOG_LEVELS.join('|')}] [--log-format ${LOG_FORMATS.join('|')}] [--workflow-bundle FILE] [--drain-seconds N] [--pid-file FILE]
+const USAGE = `usage: backup-host.ts --host NAME [--config FILE] [--log-level ${LOG_LEVELS.join('|')}] [--log-format ${LOG_FORMATS.join('|')}] [--workflow-bundle FILE] [--drain-seconds N] [--pid-file FILE] [--metrics-address HOST:PORT]
        backup-host.ts --version`;
 
 // Until the options are read, errors are logged as JSON at INFO: what a service's log expects.
@@ -60,6 +62,7 @@ async function main(): Promise<void> {
       'workflow-bundle': { type: 'string', default: process.env[WORKFLOW_BUNDLE_ENV] || undefined },
       'drain-seconds': { type: 'string', default: '0' },
       'pid-file': { type: 'string' },
+      'metrics-address': { type: 'string' },
       version: { type: 'boolean', short: 'V' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -81,10 +84,13 @@ async function main(): Promise<void> {
   const host = hostConfig(config, values.host);
   // Before anything else: a second worker of this host, or of its store, must not start at all.
   const unlock = lockHost(config, host);
-  Runtime.install({
-    logger,
-    telemetryOptions: { logging: coreLogging(logOptions.data.level) },
-  });
+  const metrics = metricsAddress(values['metrics-address'], host.metrics_address);
+  withMetricsHint(metrics, () =>
+    Runtime.install({
+      logger,
+      telemetryOptions: { logging: coreLogging(logOptions.data.level), ...telemetryOptions(metrics) },
+    }),
+  );
   holdStopSignals(logger, drainSeconds.data);
 
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
@@ -111,8 +117,10 @@ async function main(): Promise<void> {
     // Every activity log line names its disk (and the SDK's workflowId, activityType).
     interceptors: { activity: [activityLogAttributes] },
   });
+  // Facts only Temporal or the store know (Schedules, pollers, stale disks), as gauges on the same endpoint.
+  const exporter = metrics === undefined ? undefined : startHealthExporter({ config, host, temporal, log: Runtime.instance().logger });
   if (values['pid-file']) writeFileSync(values['pid-file'], `${process.pid}\n`);
-  logger.info(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})`, {
+  logger.info(`[worker ${host.name}] polling ${config.temporal.task_queue} and ${hostTaskQueue(config.temporal.task_queue, host.name)} at ${config.temporal.address}, config ${config.source} (fingerprint ${configFingerprint(config)})${metrics ? `, metrics at http://${metrics}/metrics` : ''}`, {
     host: host.name,
     version: versionText(),
     workflowBundle: values['workflow-bundle'] ?? 'bundled at start-up',
@@ -120,6 +128,7 @@ async function main(): Promise<void> {
   try {
     await Promise.all([workflowWorker.run(), hostWorker.run()]);
   } finally {
+    await exporter?.stop();
     await connection.close();
     await clientConnection.close();
     if (values['pid-file']) rmSync(values['pid-file'], { force: true });

@@ -13,6 +13,7 @@ import {
   continueAsNew,
   executeChild,
   log,
+  metricMeter,
   ParentClosePolicy,
   proxyActivities,
   setHandler,
@@ -38,6 +39,7 @@ import {
   recordSkipped,
   summaryMemo,
 } from '../lib/operations/nightly.ts';
+import { METRICS } from '../lib/metrics.ts';
 import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { backupInstance } from './backup-instance.ts';
@@ -134,6 +136,8 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
       } else {
         log.warn(`backup of ${disk.id} failed`, { error });
         recordFailed(summary, { ...disk, error, workflowId });
+        // The reason is the failure's type (StoreFullError, a timeout, …): a bounded label, never the message.
+        metricMeter.createCounter(METRICS.diskFailures, '1', 'disks whose backup failed in a night').add(1, { host: input.host, workload: input.workload, reason: failureReason(err) });
       }
     } finally {
       running.delete(disk.id);
@@ -227,6 +231,20 @@ function finish(summary: NightlySummary): NightlySummary {
   summary.finishedAt = finishedAt.toISOString();
   summary.durationSeconds = Math.round((finishedAt.getTime() - Date.parse(summary.startedAt)) / 1000);
   upsertMemo({ summary: summaryMemo(summary) });
-  upsertSearchAttributes([{ key: Outcome, value: summary.unreachable ? 'unreachable' : summary.counts.failed > 0 ? 'partial' : 'ok' }]);
+  const outcome = summary.unreachable ? 'unreachable' : summary.counts.failed > 0 ? 'partial' : 'ok';
+  upsertSearchAttributes([{ key: Outcome, value: outcome }]);
+  if (!summary.dryRun) {
+    // Metrics make no commands: no patch needed, and the SDK drops them on replay.
+    const tags = { host: summary.host, workload: summary.workload };
+    metricMeter.createCounter(METRICS.nightsFinished, '1', 'nights finished, by outcome').add(1, { ...tags, outcome });
+    metricMeter.createGauge(METRICS.nightDuration, 'int', 's', "the last finished night's duration").set(summary.durationSeconds, tags);
+  }
   return summary;
+}
+
+/** A failure's type, for a label: the application error's type, else the failure's class (TimeoutFailure, …). */
+function failureReason(err: unknown): string {
+  const cause = rootCause(err);
+  const reason = cause.type ?? cause.name;
+  return /^[A-Za-z0-9_]{1,64}$/.test(reason) ? reason : 'other';
 }

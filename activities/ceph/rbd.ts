@@ -55,6 +55,13 @@ export class Rbd {
     return JSON.parse(stdout || '[]') as string[];
   }
 
+  /** Every snapshot of every image of the pool, in one call (`rbd ls -l`). */
+  async listPoolSnapshots(pool: string): Promise<Array<{ image: string; snapshot: string }>> {
+    const { stdout } = await this.run(['ls', '-l', '--format', 'json', PoolName.parse(pool)]);
+    const raw = JSON.parse(stdout || '[]') as Array<{ image: string; snapshot?: string }>;
+    return raw.filter((e): e is { image: string; snapshot: string } => typeof e.snapshot === 'string').map((e) => ({ image: e.image, snapshot: e.snapshot }));
+  }
+
   /** Size of the image in bytes, or undefined when it does not exist. */
   async imageSize(pool: string, image: string): Promise<number | undefined> {
     try {

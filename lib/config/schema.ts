@@ -116,6 +116,11 @@ export const HostSchema = z.strictObject({
   state_dir: FilePath.describe('folder for hints and run files on this host'),
   concurrency: z.int().min(1).max(64).default(2).describe('backups this host runs at once'),
   schedule: HostScheduleSchema.prefault({}).describe("this host's nightly Schedules (`vmbackup schedule apply`)"),
+  metrics_address: z
+    .string()
+    .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, e.g. 0.0.0.0:9464 or [::]:9464')
+    .optional()
+    .describe("host:port where this host's worker serves Prometheus metrics at `/metrics`; omit for none (the worker's `--metrics-address` overrides it)"),
 });
 
 /** `ignore`: the project is not backed up anywhere. */
@@ -192,6 +197,33 @@ export const SchedulePolicySchema = z.strictObject({
     .describe('a scheduled run still going after this many hours is timed out, so the next one starts (overlap is skip)'),
 });
 
+export const MonitoringSchema = z.strictObject({
+  night_max_age_hours: z
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(26)
+    .describe('`vmbackup check` is CRITICAL when a scheduled workload of a host has had no successful night for this long (a day plus slack)'),
+  night_window_hours: z
+    .number()
+    .min(0.1)
+    .max(168)
+    .default(10)
+    .describe('a night still running after this many hours is WARNING (it eats into the working day)'),
+  stale_backup_days: z
+    .number()
+    .min(0.5)
+    .max(365)
+    .default(2)
+    .describe('a disk still in the inventory whose newest valid version here is older than this counts in `vmbackup_disks_stale`'),
+  refresh_seconds: z
+    .int()
+    .min(1)
+    .max(3600)
+    .default(60)
+    .describe('how often a worker with metrics on re-reads its store and asks Temporal for its host facts (Schedules, pollers, nights)'),
+});
+
 export const WorkloadSchema = z.strictObject({
   pool: PoolName.describe('Ceph pool that holds the images'),
   live_for_days: z.int().min(1).default(8).describe('lifespan recorded with each backup, in days'),
@@ -218,6 +250,7 @@ export const ConfigSchema = z
     verify: VerifySchema.prefault({}).describe('the scrub of stored versions (`verifyBackups`)'),
     drill: DrillSchema.prefault({}).describe('the restore drill (`restoreDrill`)'),
     schedules: SchedulePolicySchema.prefault({}).describe('policy of every Schedule'),
+    monitoring: MonitoringSchema.prefault({}).describe('thresholds of `vmbackup check`, the worker metrics and the alert rules (docs/monitoring.md)'),
     workloads: z
       .strictObject({
         vms: WorkloadSchema.describe('VM root disks `<vm-id>_disk`'),
@@ -250,6 +283,7 @@ export const ConfigSchema = z
 
 export type Config = z.infer<typeof ConfigSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
+export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
 export type ComputeConfig = z.infer<typeof ComputeSchema>;
 export type ProjectAssignments = z.infer<typeof ProjectAssignmentsSchema>;
