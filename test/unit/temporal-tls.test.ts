@@ -67,7 +67,7 @@ test('each worker shows its own certificate; the CLI and hosts without one show 
   assert.equal(own?.clientCertPair?.crt.toString(), pem('CERTIFICATE'));
   assert.equal(own?.clientCertPair?.key.toString(), pem('PRIVATE KEY'));
   assert.deepEqual(shared?.clientCertPair, cli?.clientCertPair);
-  assert.equal(tlsOptions(loadConfig(config('  address: 127.0.0.1:7233'))), undefined, 'no tls: plain TCP');
+  assert.equal(tlsOptions(loadConfig(config('  address: 127.0.0.1:7233')).temporal), undefined, 'no tls: plain TCP');
 });
 
 test('cert without key, a server name that is not a name, a host certificate without TLS: refused, naming the key', () => {
