@@ -480,6 +480,8 @@ prod_main() {
     up) prod_up ;;
     down) prod_down ;;
     status) prod_status ;;
+    # What search_attributes_up registers (test/unit/temporal-docker.test.ts compares).
+    search-attributes) search_attributes ;;
     env)
       [[ -f $PROD_ENV_FILE ]] || die "$PROD_ENV_FILE does not exist yet; run: $0 up"
       cat "$PROD_ENV_FILE"

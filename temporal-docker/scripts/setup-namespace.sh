@@ -35,7 +35,7 @@ fi
 ensure() {
   local out
   if out=$(tcli operator search-attribute create --name "$1" --type Keyword 2>&1); then
-    echo "search attribute $1: created"
+    echo "search attribute $1: registered"
   elif grep -qi 'different type' <<<"$out"; then
     echo "search attribute $1: exists with another type: $out" >&2
     exit 1
