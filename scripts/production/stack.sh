@@ -81,6 +81,9 @@ postgres_up() {
   id "$PG_USER" >/dev/null 2>&1 || die "postgres: no '$PG_USER' user (is postgresql-$POSTGRES_MAJOR installed?)"
   [[ -x $PG_BIN/initdb ]] || die "postgres: $PG_BIN/initdb missing (run scripts/production/install.sh)"
   mkdir -p "$PG_DIR"
+  # The data dir lives in the clone: every folder above it must let postgres through.
+  as_pg test -x "$PG_DIR" \
+    || die "postgres: the '$PG_USER' user cannot reach $PG_DIR (a parent folder lacks o+x, e.g. a clone under /root); move the clone or chmod o+x its parents"
   install -d -o "$PG_USER" -m 0700 "$PG_RUN"
   if [[ ! -f $PG_DATA/PG_VERSION ]]; then
     log "postgres: initdb $PG_DATA"
