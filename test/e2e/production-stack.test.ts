@@ -183,4 +183,5 @@ test('only clients with a certificate of our CA get in, and only when they verif
   const r = await vmbackupWith(noCertFile, 'status');
   assert.notEqual(r.exitCode, 0, r.stdout);
   assert.match(r.stderr, new RegExp(stack.address.replaceAll('.', '\\.')), r.stderr);
+  assert.match(r.stderr, /With mTLS, the server also refuses a client whose certificate its CA did not sign/);
 });
