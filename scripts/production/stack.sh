@@ -5,7 +5,8 @@
 # own roles) with certificates from certs.sh, vmbackup's search attributes
 # registered, and the Web UI server talking to the frontend with its own
 # client certificate. Ceph and the backy2 stores are the dev stack's (its
-# scripts/stack.sh functions, sourced), started only if not running.
+# scripts/stack.sh functions, sourced), started only if not running. The
+# parts: postgres.sh, temporal.sh, ui.sh; this file has the paths and commands.
 #
 # Usage: scripts/production/stack.sh up|down|status|env
 #   (also `npm run stack:up -- --production`, `scripts/stack.sh down --production`)
