@@ -36,15 +36,18 @@ export class CliContext {
   async temporal(): Promise<Client> {
     if (this.client) return this.client;
     const { address, namespace } = this.config.temporal;
+    // Outside the try: an unreadable certificate is a config error (exit 2), not an unreachable server.
+    const tls = tlsOptions(this.config.temporal);
     try {
-      const connection = await Connection.connect({ address, tls: tlsOptions(this.config.temporal), connectTimeout: '5s' });
+      const connection = await Connection.connect({ address, tls, connectTimeout: '5s' });
       // Every workflow start that removes or overwrites is checked against the workers' config.
       this.client = new Client({ connection, namespace, interceptors: { workflow: [configGuard(this.config, () => this.client!)] } });
       return this.client;
     } catch (err) {
       throw new TemporalUnavailableError(
         `cannot reach Temporal at ${address}: ${(err as Error).message}; nothing was started`,
-        `Check that the Temporal frontend at ${address} is up (the local stack: npm run stack:up), or fix temporal.address in ${this.config.source}.`,
+        `Check that the Temporal frontend at ${address} is up (the local stack: npm run stack:up), or fix temporal.address in ${this.config.source}.` +
+          (tls ? ' With mTLS, the server also refuses a client whose certificate its CA did not sign (temporal.tls.cert/key) or that expects another name (temporal.tls.server_name).' : ''),
       );
     }
   }

@@ -232,4 +232,7 @@ main() {
   done
 }
 
-main "$@"
+# Sourced (scripts/production/install.sh reuses the helpers above): define only.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

@@ -2,7 +2,9 @@
 # Local development stack for vmbackup: a one-mon/one-OSD Ceph cluster, a
 # Temporal dev server (with Web UI) and one backy2 config per backup host.
 #
-# Usage: scripts/stack.sh up|down|status|env|reset
+# Usage: scripts/stack.sh up|down|status [--production]|env|reset
+#   --production: the same Ceph and backy2, but Temporal as operators run it
+#          (scripts/production/stack.sh: PostgreSQL, mTLS, Web UI)
 #   reset: down, then delete all kept state (backy2 stores, Temporal history)
 # Fault injection on the running stack (tests; never recreates anything):
 #   mon-restart          stop ceph-mon by its pid file, start it on its data
@@ -598,6 +600,9 @@ cmd_status() {
 # Everything the stack keeps between runs (backy2 stores, Temporal's history,
 # test and bench scratch) is deleted; the next `up` starts empty.
 cmd_reset() {
+  # The production stack keeps its PostgreSQL under .stack/production: stop it
+  # before its files go.
+  if [[ -d $STACK_DIR/production ]]; then bash "$SCRIPT_DIR/production/stack.sh" down; fi
   cmd_down
   local entry
   # Everything under .stack but the lock this function holds.
@@ -668,9 +673,11 @@ cmd_osd_resume() {
 
 main() {
   case ${1:-} in
-    up) cmd_up ;;
-    down) cmd_down ;;
-    status) cmd_status ;;
+    # --production: Temporal as operators run it (PostgreSQL, mTLS, Web UI),
+    # instead of the dev server; see scripts/production/stack.sh.
+    up) if [[ ${2:-} == --production ]]; then exec bash "$SCRIPT_DIR/production/stack.sh" up; else cmd_up; fi ;;
+    down) if [[ ${2:-} == --production ]]; then exec bash "$SCRIPT_DIR/production/stack.sh" down; else cmd_down; fi ;;
+    status) if [[ ${2:-} == --production ]]; then exec bash "$SCRIPT_DIR/production/stack.sh" status; else cmd_status; fi ;;
     env) cmd_env ;;
     reset) cmd_reset ;;
     mon-restart) cmd_mon_restart ;;
@@ -681,10 +688,14 @@ main() {
       temporal_up
       ;;
     *)
-      echo "usage: $0 up|down|status|env|reset|mon-restart|osd-pause SECONDS|osd-resume|temporal-up" >&2
+      echo "usage: $0 up|down|status [--production]|env|reset|mon-restart|osd-pause SECONDS|osd-resume|temporal-up" >&2
       exit 2
       ;;
   esac
 }
 
-main "$@"
+# Sourced (scripts/production/stack.sh reuses the Ceph, backy2 and pid-file
+# helpers above): define only.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

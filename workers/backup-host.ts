@@ -93,9 +93,11 @@ async function main(): Promise<void> {
   );
   holdStopSignals(logger, drainSeconds.data);
 
-  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
+  // With mTLS, this host's own client certificate (hosts[].temporal_tls) when it has one.
+  const tls = tlsOptions(config.temporal, host);
+  const connection = await NativeConnection.connect({ address: config.temporal.address, tls });
   // Activities that read visibility (who else is using this store) need a client.
-  const clientConnection = await Connection.connect({ address: config.temporal.address, tls: tlsOptions(config.temporal) });
+  const clientConnection = await Connection.connect({ address: config.temporal.address, tls });
   const temporal = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
   const deps = createHostDeps(config, host);
   // Its CLI calls are logged like every other command: through the activity logger.

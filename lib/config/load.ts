@@ -66,7 +66,12 @@ function resolvePaths(config: Config, base: string): Config {
     },
     ceph: { ...config.ceph, conf: path(config.ceph.conf), rbd_bin: command(config.ceph.rbd_bin) },
     engine: { ...config.engine, bin: command(config.engine.bin) },
-    hosts: config.hosts.map((h) => ({ ...h, backy2_config: path(h.backy2_config), state_dir: path(h.state_dir) })),
+    hosts: config.hosts.map((h) => ({
+      ...h,
+      backy2_config: path(h.backy2_config),
+      state_dir: path(h.state_dir),
+      temporal_tls: h.temporal_tls && { cert: path(h.temporal_tls.cert), key: path(h.temporal_tls.key) },
+    })),
     inventory: { ...config.inventory, file: config.inventory.file && path(config.inventory.file) },
   };
 }

@@ -7,11 +7,22 @@ import { backtrackingRisk } from './regex-safety.ts';
 
 const FilePath = z.string().min(1, 'a file path');
 
-export const TemporalTlsSchema = z.strictObject({
-  ca: FilePath.optional().describe('PEM file of the CA that signed the server certificate'),
-  cert: FilePath.optional().describe('PEM client certificate (mTLS)'),
-  key: FilePath.optional().describe('PEM client key (mTLS)'),
-  server_name: z.string().optional().describe('name to check the server certificate against'),
+/** A DNS name (what a server certificate names), not a URL or an address with a port. */
+const ServerName = z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/, 'a DNS name such as temporal.example.org');
+
+export const TemporalTlsSchema = z
+  .strictObject({
+    ca: FilePath.optional().describe("PEM file of the CA that signed the server certificate; omit for the system's CAs"),
+    cert: FilePath.optional().describe('PEM client certificate (mTLS) of the CLI, and of every worker without its own `hosts[].temporal_tls`'),
+    key: FilePath.optional().describe('PEM private key of `cert`'),
+    server_name: ServerName.optional().describe("name the server certificate must carry; omit for the host of `temporal.address` (never turns verification off)"),
+  })
+  .refine((tls) => (tls.cert === undefined) === (tls.key === undefined), { message: 'cert and key go together: give both or neither', path: ['key'] });
+
+/** One worker's own client certificate: each backup host proves who it is with its own. */
+export const ClientCertSchema = z.strictObject({
+  cert: FilePath.describe("PEM client certificate of this host's worker"),
+  key: FilePath.describe('PEM private key of `cert`'),
 });
 
 export const TemporalSchema = z.strictObject({
@@ -121,6 +132,7 @@ export const HostSchema = z.strictObject({
     .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'host:port, e.g. 0.0.0.0:9464 or [::]:9464')
     .optional()
     .describe("host:port where this host's worker serves Prometheus metrics at `/metrics`; omit for none (the worker's `--metrics-address` overrides it)"),
+  temporal_tls: ClientCertSchema.optional().describe("this host's worker's client certificate for mTLS, instead of `temporal.tls.cert`/`key` (needs `temporal.tls`)"),
 });
 
 /** `ignore`: the project is not backed up anywhere. */
@@ -266,6 +278,9 @@ export const ConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host '${host.name}'` });
       }
       seen.add(host.name);
+      if (host.temporal_tls && !config.temporal.tls) {
+        ctx.addIssue({ code: 'custom', path: ['hosts', i, 'temporal_tls'], message: 'a client certificate needs TLS: set temporal.tls (at least its `ca`)' });
+      }
       for (const workload of ['volumes', 'images'] as const) {
         if (host.schedule[workload] && !config.workloads[workload]) {
           ctx.addIssue({ code: 'custom', path: ['hosts', i, 'schedule', workload], message: `a ${workload} schedule needs workloads.${workload}` });
@@ -285,6 +300,7 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type HostConfig = z.infer<typeof HostSchema>;
 export type MonitoringConfig = z.infer<typeof MonitoringSchema>;
 export type TemporalConfig = z.infer<typeof TemporalSchema>;
+export type ClientCert = z.infer<typeof ClientCertSchema>;
 export type ComputeConfig = z.infer<typeof ComputeSchema>;
 export type ProjectAssignments = z.infer<typeof ProjectAssignmentsSchema>;
 export type Exclusions = z.infer<typeof ExclusionsSchema>;

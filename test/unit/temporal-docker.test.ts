@@ -1,14 +1,18 @@
 // Static checks of the Docker deployment in temporal-docker/. CI has a Docker
 // client but no engine, so the compose file and the worker image are never
-// started there; this test is what keeps them consistent with the code.
+// started there; this test is what keeps them consistent with the code and with
+// the local production stack (scripts/production/versions.env: versions, ports,
+// TLS names; the search attributes of lib/search-attributes.ts).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 import yaml from 'js-yaml';
 import { loadConfig } from '../../lib/config/load.ts';
 import { ALL_SEARCH_ATTRIBUTES } from '../../lib/search-attributes.ts';
+import { productionVersions } from '../../scripts/production/versions.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIR = join(REPO, 'temporal-docker');
@@ -16,7 +20,10 @@ const COMPOSE_FILE = join(DIR, 'docker-compose.yml');
 const DOCKERFILE = join(DIR, 'worker.Dockerfile');
 const CONFIG_EXAMPLE = join(DIR, 'config.example.yaml');
 
-const REQUIRED_SERVICES = ['temporal', 'temporal-ui', 'postgresql', 'temporal-admin-tools', 'vmbackup-worker'];
+const REQUIRED_SERVICES = ['postgresql', 'temporal-schema', 'temporal', 'temporal-admin-tools', 'temporal-ui', 'temporal-ui-auditors', 'vmbackup-worker'];
+const V = productionVersions();
+/** Where the compose services mount the certs.sh folder. */
+const TLS_MOUNT = '/etc/temporal/tls';
 
 type Dict = Record<string, unknown>;
 
@@ -165,10 +172,94 @@ test('compose: every image has a pinned tag, never latest', () => {
     assert.notEqual(tag, 'latest', `service ${name}: image ${image} is not pinned`);
     assert.doesNotMatch(tag, /\$/, `service ${name}: image ${image} takes its tag from the environment`);
   }
-  assert.match(str(services.postgresql?.image, 'postgresql.image'), /^postgres:16(\b|$)/);
-  assert.match(str(services.temporal?.image, 'temporal.image'), /^temporalio\/auto-setup:1\.29\.\d+$/);
-  assert.match(str(services['temporal-admin-tools']?.image, 'admin-tools.image'), /^temporalio\/admin-tools:1\.29\.\d+/);
-  assert.match(str(services['temporal-ui']?.image, 'temporal-ui.image'), /^temporalio\/ui:2\.\d+\.\d+$/);
+});
+
+test('compose: the versions of the local production stack (versions.env), the server without auto-setup', () => {
+  const { services } = loadCompose();
+  assert.equal(services.postgresql?.image, `postgres:${V.POSTGRES_MAJOR}`);
+  assert.equal(services.temporal?.image, `temporalio/server:${V.TEMPORAL_SERVER_VERSION}`);
+  for (const job of ['temporal-schema', 'temporal-admin-tools']) {
+    assert.ok(str(services[job]?.image, `${job}.image`).startsWith(`temporalio/admin-tools:${V.TEMPORAL_SERVER_VERSION}`), `${job}: admin-tools of server ${V.TEMPORAL_SERVER_VERSION}`);
+  }
+  for (const ui of ['temporal-ui', 'temporal-ui-auditors']) assert.equal(services[ui]?.image, `temporalio/ui:${V.TEMPORAL_UI_VERSION}`);
+  assert.ok(!Object.values(services).some((x) => String(x.image ?? '').includes('auto-setup')), 'no auto-setup image');
+});
+
+test('compose: the ports of the local production stack', () => {
+  const env = environment(service('temporal'));
+  const ports: Array<[string, string]> = [
+    ['FRONTEND_GRPC_PORT', 'PROD_FRONTEND_PORT'],
+    ['FRONTEND_HTTP_PORT', 'PROD_FRONTEND_HTTP_PORT'],
+    ['FRONTEND_MEMBERSHIP_PORT', 'PROD_FRONTEND_MEMBERSHIP_PORT'],
+    ['HISTORY_GRPC_PORT', 'PROD_HISTORY_PORT'],
+    ['HISTORY_MEMBERSHIP_PORT', 'PROD_HISTORY_MEMBERSHIP_PORT'],
+    ['MATCHING_GRPC_PORT', 'PROD_MATCHING_PORT'],
+    ['MATCHING_MEMBERSHIP_PORT', 'PROD_MATCHING_MEMBERSHIP_PORT'],
+    ['WORKER_GRPC_PORT', 'PROD_WORKER_PORT'],
+    ['WORKER_MEMBERSHIP_PORT', 'PROD_WORKER_MEMBERSHIP_PORT'],
+  ];
+  for (const [composeKey, versionsKey] of ports) assert.equal(env.get(composeKey), V[versionsKey], `temporal ${composeKey} = ${versionsKey}`);
+  const frontend = V.PROD_FRONTEND_PORT!;
+  assert.deepEqual(service('temporal').ports, [`${frontend}:${frontend}`]);
+  for (const [name, key] of [['temporal-ui', 'PROD_UI_PORT'], ['temporal-ui-auditors', 'PROD_UI_AUDITORS_PORT']] as const) {
+    const ui = service(name);
+    assert.equal(environment(ui).get('TEMPORAL_UI_PORT'), V[key]);
+    assert.deepEqual(ui.ports, [`${V[key]}:${V[key]}`]);
+    assert.equal(environment(ui).get('TEMPORAL_ADDRESS'), `temporal:${frontend}`);
+  }
+  assert.equal(environment(service('temporal-admin-tools')).get('TEMPORAL_ADDRESS'), `temporal:${frontend}`);
+});
+
+test('compose: mTLS with the certs.sh layout, client certificates required, the server verified by its name', () => {
+  const temporal = environment(service('temporal'));
+  assert.equal(temporal.get('TEMPORAL_TLS_REQUIRE_CLIENT_AUTH'), 'true');
+  for (const key of ['TEMPORAL_TLS_SERVER_CA_CERT', 'TEMPORAL_TLS_CLIENT1_CA_CERT', 'TEMPORAL_TLS_CLIENT2_CA_CERT']) assert.equal(temporal.get(key), `${TLS_MOUNT}/${V.TLS_CA_CERT}`, key);
+  for (const key of ['TEMPORAL_TLS_SERVER_CERT', 'TEMPORAL_TLS_FRONTEND_CERT']) assert.equal(temporal.get(key), `${TLS_MOUNT}/${V.TLS_SERVER_CERT}`, key);
+  for (const key of ['TEMPORAL_TLS_SERVER_KEY', 'TEMPORAL_TLS_FRONTEND_KEY']) assert.equal(temporal.get(key), `${TLS_MOUNT}/${V.TLS_SERVER_KEY}`, key);
+  for (const key of ['TEMPORAL_TLS_INTERNODE_SERVER_NAME', 'TEMPORAL_TLS_FRONTEND_SERVER_NAME']) assert.equal(temporal.get(key), V.TLS_SERVER_NAME, key);
+  const clients = V.TLS_CLIENTS!.split(',');
+  for (const name of ['temporal-ui', 'temporal-ui-auditors']) {
+    const env = environment(service(name));
+    assert.equal(env.get('TEMPORAL_TLS_CA'), `${TLS_MOUNT}/${V.TLS_CA_CERT}`);
+    assert.equal(env.get('TEMPORAL_TLS_CERT'), `${TLS_MOUNT}/client-ui.pem`);
+    assert.equal(env.get('TEMPORAL_TLS_KEY'), `${TLS_MOUNT}/client-ui.key`);
+    assert.equal(env.get('TEMPORAL_TLS_SERVER_NAME'), V.TLS_SERVER_NAME);
+    assert.equal(env.get('TEMPORAL_TLS_ENABLE_HOST_VERIFICATION'), 'true');
+  }
+  assert.ok(clients.includes('ui') && clients.includes('cli'), 'certs.sh makes the ui and cli certificates');
+  const admin = environment(service('temporal-admin-tools'));
+  assert.equal(admin.get('TLS_DIR'), TLS_MOUNT);
+  assert.equal(admin.get('TLS_SERVER_NAME'), V.TLS_SERVER_NAME);
+  // Every service that names a file under TLS_MOUNT mounts ./tls there, read-only.
+  for (const name of ['temporal', 'temporal-admin-tools', 'temporal-ui', 'temporal-ui-auditors']) {
+    const mount = mounts(service(name)).find((m) => m.target === TLS_MOUNT);
+    assert.ok(mount?.readOnly && mount.source === './tls', `${name} mounts ./tls at ${TLS_MOUNT} read-only`);
+  }
+});
+
+test('compose: the UIs log in with OIDC, the auditors\' one has write actions disabled', () => {
+  for (const name of ['temporal-ui', 'temporal-ui-auditors']) {
+    const env = environment(service(name));
+    assert.equal(env.get('TEMPORAL_AUTH_ENABLED'), 'true', `${name}: login required`);
+    assert.equal(env.get('TEMPORAL_AUTH_TYPE'), 'oidc');
+    for (const key of ['TEMPORAL_AUTH_PROVIDER_URL', 'TEMPORAL_AUTH_CLIENT_ID', 'TEMPORAL_AUTH_CLIENT_SECRET', 'TEMPORAL_AUTH_CALLBACK_URL']) assert.ok(env.get(key), `${name}: ${key}`);
+    assert.match(env.get('TEMPORAL_AUTH_CALLBACK_URL')!, /\/auth\/sso\/callback$/);
+  }
+  assert.equal(environment(service('temporal-ui-auditors')).get('TEMPORAL_DISABLE_WRITE_ACTIONS'), 'true');
+  assert.notEqual(environment(service('temporal-ui')).get('TEMPORAL_DISABLE_WRITE_ACTIONS'), 'true');
+});
+
+test('compose: the schema job runs temporal-sql-tool on both databases before the server starts', () => {
+  const job = service('temporal-schema');
+  const script = readFileSync(join(DIR, scriptOf(job)), 'utf8');
+  assert.match(script, /temporal-sql-tool --plugin postgres12/);
+  assert.match(script, /setup temporal temporal\b/);
+  assert.match(script, /setup temporal_visibility visibility\b/);
+  assert.match(script, /update-schema -d "\$SCHEMA_DIR\/\$2\/versioned"/);
+  assert.deepEqual(dict(job.depends_on, 'temporal-schema.depends_on').postgresql, { condition: 'service_healthy' });
+  assert.deepEqual(dict(service('temporal').depends_on, 'temporal.depends_on')['temporal-schema'], { condition: 'service_completed_successfully' });
+  const env = environment(job);
+  assert.equal(env.get('POSTGRES_SEEDS'), 'postgresql');
 });
 
 test('compose: temporal runs on postgres with the dynamic config file that is in the repo', () => {
@@ -188,21 +279,32 @@ test('compose: temporal runs on postgres with the dynamic config file that is in
   assert.ok(isDict(parsed), `${relative(REPO, onHost)} is not a YAML mapping`);
 });
 
-test('compose: the admin-tools job registers every search attribute as Keyword', () => {
+/** The host side of the script a job runs (`command: ["/scripts/x.sh"]` with ./scripts mounted at /scripts). */
+function scriptOf(job: Dict): string {
+  const path = commandText(job.command).trim();
+  const mount = mounts(job).find((m) => path.startsWith(`${m.target}/`));
+  assert.ok(mount, `no volume mounts the folder of ${path}`);
+  const onHost = join(mount.source, posix.relative(mount.target, path));
+  assert.ok(existsSync(join(DIR, onHost)), `${onHost} does not exist`);
+  return onHost;
+}
+
+test('compose: the admin-tools job creates the namespace and registers every search attribute as Keyword, as the local stack does', async () => {
   const admin = service('temporal-admin-tools');
-  const script = `${commandText(admin.entrypoint)} ${commandText(admin.command)}`;
-  assert.match(script, /temporal operator search-attribute create/);
+  const script = readFileSync(join(DIR, scriptOf(admin)), 'utf8');
+  assert.match(script, /temporal operator search-attribute create|search-attribute create --name "\$1" --type Keyword/);
   assert.match(script, /already exist/i, 'the job must treat an existing attribute as done');
-  assert.ok(ALL_SEARCH_ATTRIBUTES.length > 0);
-  for (const { name } of ALL_SEARCH_ATTRIBUTES) {
-    assert.match(
-      script,
-      new RegExp(`temporal operator search-attribute create\\s+--name\\s+${name}\\s+--type\\s+Keyword\\b`),
-      `search attribute ${name} (lib/search-attributes.ts) is not created as Keyword by temporal-admin-tools`,
-    );
-  }
-  const dependsOn = dict(admin.depends_on, 'temporal-admin-tools.depends_on');
-  assert.deepEqual(dependsOn.temporal, { condition: 'service_healthy' });
+  const listed = /^ATTRIBUTES=\(([^)]*)\)$/m.exec(script)?.[1]?.split(/\s+/);
+  const names = ALL_SEARCH_ATTRIBUTES.map((a) => a.name);
+  assert.deepEqual(listed, names, 'temporal-admin-tools registers exactly lib/search-attributes.ts');
+  // The local production stack reads its list from lib/search-attributes.ts: the same names.
+  const { stdout } = await execa('bash', [join(REPO, 'scripts/production/stack.sh'), 'search-attributes']);
+  assert.deepEqual(stdout.split('\n'), names);
+  assert.equal(environment(admin).get('RETENTION'), V.TEMPORAL_RETENTION);
+  assert.equal(environment(admin).get('NAMESPACE'), V.TEMPORAL_NAMESPACE);
+  assert.deepEqual(dict(admin.depends_on, 'temporal-admin-tools.depends_on').temporal, { condition: 'service_healthy' });
+  await execa('bash', ['-n', join(DIR, scriptOf(admin))]);
+  await execa('sh', ['-n', join(DIR, scriptOf(service('temporal-schema')))]);
 });
 
 test('compose: the worker is built from worker.Dockerfile and mounts what the config points at', () => {
@@ -281,8 +383,14 @@ test('worker.Dockerfile: base, backy2 and its shim, entrypoint, copied folders',
 
 test('config.example.yaml: valid for loadConfig and consistent with the image and mounts', () => {
   const config = loadConfig(CONFIG_EXAMPLE);
-  assert.equal(config.temporal.address, 'temporal:7233');
-  assert.equal(config.temporal.web_ui, 'http://localhost:8080');
+  assert.equal(config.temporal.address, `temporal:${V.PROD_FRONTEND_PORT}`);
+  assert.equal(config.temporal.web_ui, `http://localhost:${V.PROD_UI_PORT}`);
+  // mTLS as certs.sh lays it out, in the worker's read-only /etc/vmbackup.
+  assert.deepEqual(config.temporal.tls, { ca: `/etc/vmbackup/tls/${V.TLS_CA_CERT}`, cert: '/etc/vmbackup/tls/client-cli.pem', key: '/etc/vmbackup/tls/client-cli.key', server_name: V.TLS_SERVER_NAME });
+  for (const host of config.hosts) {
+    assert.ok(V.TLS_CLIENTS!.split(',').includes(host.name), `certs.sh makes a certificate for ${host.name}`);
+    assert.deepEqual(host.temporal_tls, { cert: `/etc/vmbackup/tls/client-${host.name}.pem`, key: `/etc/vmbackup/tls/client-${host.name}.key` });
+  }
   assert.equal(config.ceph.conf, '/etc/ceph/ceph.conf');
   assert.equal(config.workloads.vms.pool, 'eqiad1-compute');
   assert.ok(config.hosts.length >= 2, 'the example names two backup hosts');
