@@ -394,6 +394,16 @@ test('config.example.yaml: valid for loadConfig and consistent with the image an
   assert.equal(config.ceph.conf, '/etc/ceph/ceph.conf');
   assert.equal(config.workloads.vms.pool, 'eqiad1-compute');
   assert.ok(config.hosts.length >= 2, 'the example names two backup hosts');
+  // A complete example: it backs something up, on Schedules, from the real cloud's APIs.
+  assert.equal(config.inventory.driver, 'openstack');
+  assert.equal(config.compute.driver, 'openstack');
+  assert.ok(config.project_assignments.default, 'every project not listed goes to a host');
+  assert.ok(config.exclude.servers?.global?.length, 'an exclusion example');
+  for (const host of config.hosts) {
+    const kinds = Object.keys(host.schedule).filter((k) => k !== 'time_zone');
+    for (const kind of ['vms', 'purge', 'verify', 'drill']) assert.ok(kinds.includes(kind), `${host.name} has a ${kind} Schedule`);
+    assert.ok(host.metrics_address, `${host.name} serves metrics`);
+  }
 
   // engine.bin is the venv the Dockerfile builds.
   const venv = dirname(dirname(config.engine.bin));
