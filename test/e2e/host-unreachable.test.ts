@@ -20,7 +20,7 @@ import { Outcome } from '../../lib/search-attributes.ts';
 import { schedulePrefix } from '../../lib/schedules.ts';
 import { vmbackupWith } from '../support/cli.ts';
 import { config, CONFIG_FILE, ROOT } from '../support/stack.ts';
-import { connectClient } from '../support/temporal.ts';
+import { connectClient, deleteSchedules } from '../support/temporal.ts';
 import { startWorker, type WorkerProcess } from '../support/workers.ts';
 
 const DIR = `${ROOT}.stack/test/host-unreachable-${process.pid}`;
@@ -48,7 +48,7 @@ before(async () => {
 });
 
 after(async () => {
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(schedulePrefix(config))) await client.schedule.getHandle(s.scheduleId).delete();
+  await deleteSchedules(client, config);
   await worker?.stop();
   await client?.connection.close();
   rmSync(DIR, { recursive: true, force: true });

@@ -10,14 +10,13 @@ import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import yaml from 'js-yaml';
 import { loadConfig } from '../../lib/config/load.ts';
-import { schedulePrefix } from '../../lib/schedules.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { type CliRun, spawnVmbackupWith, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { type HoldPoints, useHoldPoints } from '../support/hold-points.ts';
 import { makePrivateStore } from '../support/private-store.ts';
 import { CONFIG_FILE, ROOT, uniqueVmId } from '../support/stack.ts';
-import { connectClient } from '../support/temporal.ts';
+import { connectClient, deleteSchedules } from '../support/temporal.ts';
 
 const HOST = `mon-${process.pid}`;
 /** A second host of the config that never gets a worker. */
@@ -95,8 +94,7 @@ before(async () => {
 });
 
 after(async () => {
-  const prefix = schedulePrefix(loadConfig(configFile));
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(prefix)) await client.schedule.getHandle(s.scheduleId).delete();
+  await deleteSchedules(client, loadConfig(configFile));
   await worker?.stop();
   await client?.connection.close();
   if (image) await removeDisk(image);

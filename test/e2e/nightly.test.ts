@@ -13,13 +13,12 @@ import type { Client } from '@temporalio/client';
 import { loadConfig } from '../../lib/config/load.ts';
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { nightlyProgressQuery } from '../../workflows/definitions.ts';
-import { schedulePrefix } from '../../lib/schedules.ts';
 import { startWorker, type WorkerProcess } from '../../scripts/support/worker-process.ts';
 import { changeBlocks, createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { type FakeOpenstack, fakeServer } from '../support/fake-openstack.ts';
 import { withFakeOpenstack } from '../support/openstack-stack.ts';
 import { backy2, POOL, rbd, uniqueVmId } from '../support/stack.ts';
-import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { connectClient, deleteSchedules, findWorkflows } from '../support/temporal.ts';
 import { vmbackupWith } from '../support/cli.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'vmbackup-nightly-'));
@@ -80,8 +79,7 @@ before(async () => {
 after(async () => {
   await Promise.all(workers.map((w) => w.stop()));
   // This file's Schedules carry its private task queue as id prefix: remove exactly those.
-  const prefix = schedulePrefix(loadConfig(configFile));
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(prefix)) await client.schedule.getHandle(s.scheduleId).delete();
+  await deleteSchedules(client, loadConfig(configFile));
   await fake?.stop();
   for (const v of VMS) await removeDisk(`${v.id}_disk`).catch(() => undefined);
   await client?.connection.close();

@@ -20,7 +20,7 @@ import { vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk, snapshotNames } from '../support/disks.ts';
 import { makePrivateStore } from '../support/private-store.ts';
 import { CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
-import { connectClient } from '../support/temporal.ts';
+import { connectClient, deleteSchedules } from '../support/temporal.ts';
 
 const HOST = `vsched-${process.pid}`;
 const tmp = `${ROOT}.stack/test/verify-schedules-${process.pid}`;
@@ -56,8 +56,7 @@ before(async () => {
 });
 
 after(async () => {
-  const prefix = schedulePrefix(loadConfig(configFile));
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(prefix)) await client.schedule.getHandle(s.scheduleId).delete();
+  await deleteSchedules(client, loadConfig(configFile));
   await worker?.stop();
   await client?.connection.close();
   if (image) await removeDisk(image);

@@ -1,5 +1,7 @@
 // A client of the real Temporal dev server the stack runs.
 import { Client, Connection } from '@temporalio/client';
+import type { Config } from '../../lib/config/schema.ts';
+import { schedulePrefix } from '../../lib/schedules.ts';
 import { config } from './stack.ts';
 
 export async function connectClient(): Promise<Client> {
@@ -16,4 +18,10 @@ export async function findWorkflows(client: Client, query: string, expectAtLeast
     await new Promise((r) => setTimeout(r, 200));
   }
   return [];
+}
+
+/** Deletes every Schedule of this config (its task queue's prefix): what a test's `schedule apply` made. */
+export async function deleteSchedules(client: Client, of: Config): Promise<void> {
+  const prefix = schedulePrefix(of);
+  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(prefix)) await client.schedule.getHandle(s.scheduleId).delete();
 }

@@ -13,6 +13,7 @@ import yaml from 'js-yaml';
 import { loadConfig } from '../../lib/config/load.ts';
 import { ALL_SEARCH_ATTRIBUTES } from '../../lib/search-attributes.ts';
 import { productionVersions } from '../../scripts/production/versions.ts';
+import { copyArgs } from '../support/build-context.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const DIR = join(REPO, 'temporal-docker');
@@ -139,16 +140,6 @@ function dockerfileInstructions(text: string): Instruction[] {
     out.push({ keyword: m[1]!.toUpperCase(), args: m[2]!.trim(), heredocs });
   }
   return out;
-}
-
-/** Splits COPY/ADD arguments, dropping --flags; a JSON array form is supported too. */
-function copyArgs(args: string): string[] {
-  const rest = args
-    .split(/\s+/)
-    .filter((a) => a && !a.startsWith('--'))
-    .join(' ');
-  if (rest.startsWith('[')) return (JSON.parse(rest) as unknown[]).map(String);
-  return rest.split(/\s+/);
 }
 
 const dockerfileText = () => readFileSync(DOCKERFILE, 'utf8');
