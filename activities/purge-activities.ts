@@ -77,6 +77,7 @@ export function createPurgeActivities(deps: HostDeps, locks: DiskLocks) {
     },
 
     async cleanupStore(): Promise<StoreCleanup> {
+      await holdPoint('purge.before-cleanup', deps.host.name);
       return withHeartbeat({ step: 'cleanup' }, () => engine.cleanup());
     },
   };

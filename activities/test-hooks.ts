@@ -9,7 +9,7 @@
 // reaches an armed point writes `<dir>/<point>.held` (the key and its pid) and
 // waits, heartbeating, until `<dir>/<point>.release` exists. Each arm holds once:
 // the activity removes the arm file as it parks. Keys: the image name; the VM id
-// at restore.after-stop and restore.before-start; the host at purge.before-remove;
+// at restore.after-stop and restore.before-start; the host at purge.before-remove and purge.before-cleanup;
 // the lock's workflow id at lock.busy (an operation found its disk held); the
 // version uid at verify.before-second-read and drill.after-restore.
 // The `*.during-copy` points park the copy itself: the first time backy2 reports
@@ -38,6 +38,7 @@ export const HOLD_POINTS = [
   'restore.after-restore',
   'restore.before-start',
   'purge.before-remove',
+  'purge.before-cleanup',
   'lock.busy',
   'verify.before-second-read',
   'drill.after-restore',

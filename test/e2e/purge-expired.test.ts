@@ -11,7 +11,9 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
+import type { WorkflowHandle } from '@temporalio/client';
 import yaml from 'js-yaml';
 import type { PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import { BackupHost, diskOperationAttributes, Operation } from '../../lib/search-attributes.ts';
@@ -26,6 +28,7 @@ import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
 import { makePrivateStore } from '../support/private-store.ts';
+import { useHoldPoints } from '../support/hold-points.ts';
 
 const HOST = `purge-${process.pid}`;
 const DIR = `${ROOT}.stack/test/purge-expired-${process.pid}`;
@@ -40,6 +43,8 @@ const nights = uniqueVmId('purge-40');
 const other = uniqueVmId('purge-other');
 const images: string[] = [];
 let worker: WorkerProcess;
+// Before any worker starts: they inherit the hold folder.
+const holds = useHoldPoints();
 
 /** Night `n` of January 2001 (n > 31 runs on into February), `YYYY-mm-dd`. */
 const night = (n: number) => new Date(Date.UTC(2001, 0, n)).toISOString().slice(0, 10);
@@ -59,7 +64,9 @@ before(async () => {
   await rbd('snap', 'create', `${POOL}/${images[0]}@${SNAP}`);
 });
 after(async () => {
+  holds.release('purge.before-cleanup');
   await worker?.stop();
+  holds.dispose();
   for (const image of images) await removeDisk(image);
   // The private store holds a 256 MiB backup; nothing else reads it.
   rmSync(DIR, { recursive: true, force: true });
@@ -77,6 +84,20 @@ async function backupOn(name: string, n: number, tags: string[]): Promise<string
   assert.ok(uid, `backy2 backup printed no uid:\n${stdout}`);
   await sqlite(`UPDATE versions SET date = '${night(n)} 02:00:00' WHERE uid = '${uid}'`);
   return uid;
+}
+
+/** Resolves once the night's awaitStoreIdle heartbeats that it waits for `purgeId`: it has looked, and found the purge running. */
+async function nightWaitsFor(night: WorkflowHandle, purgeId: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const { raw } = await night.describe();
+    for (const a of raw.pendingActivities ?? []) {
+      if (a.activityType?.name !== 'awaitStoreIdle') continue;
+      const details = (a.heartbeatDetails?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload<{ waitingFor?: string[] }>(p));
+      if (details.some((d) => d?.waitingFor?.includes(purgeId))) return;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the night ${night.workflowId} never said it waits for ${purgeId}`);
 }
 
 const sqlite = (sql: string) => execa('sqlite3', ['-cmd', '.timeout 10000', STORE_DB, sql]);
@@ -201,7 +222,13 @@ test('a purge and a night started together do not wait for each other for ever: 
     });
     const both = await findWorkflows(client, `BackupHost = "${HOST}" AND ExecutionStatus = "Running" AND Operation IN ("purge", "nightly")`, 2);
     assert.equal(both.length, 2, 'both are running and visible');
+    // The purge parks at its last step, so it is still running whenever the night looks (an
+    // empty purge can otherwise end before the night's first check, which then waits for nobody).
+    holds.arm('purge.before-cleanup', HOST);
     worker = await startWorker(HOST, CONFIG);
+    await holds.held('purge.before-cleanup');
+    await nightWaitsFor(night, purge.workflowId);
+    holds.release('purge.before-cleanup');
     const [p, n] = await Promise.all([purge.result(), night.result()]);
     assert.deepEqual(p.waitedFor, [], 'the purge started first and waits for nobody');
     assert.deepEqual(n.waitedFor, [purge.workflowId], 'the night started second and waits for the purge');
