@@ -1,13 +1,11 @@
 // The worker's log lines: JSON as a service writes them, text for a dev
-// worker, and the disk on every line an activity logs (through the real SDK
-// activity machinery, MockActivityEnvironment, with our interceptor).
+// worker, and which disk an activity's input names. That every activity line
+// carries it through a real worker and Temporal is test/e2e/worker-logs.
 import assert from 'node:assert/strict';
 import { fstatSync } from 'node:fs';
 import { test } from 'node:test';
-import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { MockActivityEnvironment } from '@temporalio/testing';
-import { activityLogAttributes, diskAttributes } from '../../workers/activity-log-attributes.ts';
+import { diskAttributes } from '../../workers/activity-log-attributes.ts';
 import { createLogger, jsonLine, LogOptions, stderrIsJournal, stderrWriter, textLine } from '../../workers/logging.ts';
 
 const at = 1_764_720_000_123_000_000n; // 2025-12-03T00:00:00.123Z
@@ -58,24 +56,6 @@ test('diskAttributes: pool/image, a bare image, the vmId; nothing for host-wide 
   assert.deepEqual(diskAttributes('planPurge', [{ keepDays: 8 }]), {});
   assert.deepEqual(diskAttributes('runningRestores', []), {});
   assert.deepEqual(diskAttributes('createRescueServer', [{ image: 'debian-12', name: 'x' }]), {});
-});
-
-test('through the SDK: every line an activity logs carries workflowId, activityType and disk, never the task token', async () => {
-  const out: string[] = [];
-  const logger = createLogger(LogOptions.parse({ level: 'DEBUG' }), (l) => out.push(l));
-  const env = new MockActivityEnvironment({ activityType: 'prepareBackup', workflowExecution: { workflowId: 'backup/vm1/2025-12-03', runId: 'r1' } }, { logger, interceptors: [activityLogAttributes] });
-  await env.run(async (input: { pool: string; image: string }) => {
-    log.info(`$ rbd snap create ${input.pool}/${input.image}@s`);
-  }, { pool: 'rbd', image: 'vm1_disk' });
-  const lines = out.map((l) => JSON.parse(l) as Record<string, unknown>);
-  const mine = lines.find((l) => String(l.message).startsWith('$ rbd'));
-  assert.ok(mine, out.join('\n'));
-  assert.equal(mine.workflowId, 'backup/vm1/2025-12-03');
-  assert.equal(mine.activityType, 'prepareBackup');
-  assert.equal(mine.disk, 'rbd/vm1_disk');
-  assert.equal(mine.taskToken, undefined);
-  // The SDK's "Activity completed" comes after execute: it has the disk too.
-  assert.equal(lines.find((l) => l.message === 'Activity completed')?.disk, 'rbd/vm1_disk');
 });
 
 test('under journald (JOURNAL_STREAM names our stderr) a line carries its syslog priority; elsewhere it is bare', (t) => {
