@@ -3,6 +3,7 @@
 // versions than a workflow history should carry; only the verdicts travel.
 import { log } from '@temporalio/activity';
 import type { PurgePlan, StoreCleanup } from '../lib/operations/purge.ts';
+import { listByDisk } from '../lib/purge-listing.ts';
 import { decidePurge, type KeepReason, type PurgePolicy, summarizeKept } from '../lib/purge-policy.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
@@ -23,11 +24,13 @@ export function createPurgeActivities(deps: HostDeps, locks: DiskLocks) {
   const { engine } = deps;
   const current = async () => new Map((await engine.listVersions()).map((v) => [v.uid, v]));
   return {
-    /** Changes nothing. */
-    async planPurge(policy: Omit<PurgePolicy, 'maxRemovals'>): Promise<PurgePlan> {
+    /** Changes nothing. With `listing` (a dry run), also every version per disk and what keeps it, bounded. */
+    async planPurge(policy: Omit<PurgePolicy, 'maxRemovals'>, listing?: { disks?: string[] | undefined }): Promise<PurgePlan> {
       const versions = await engine.listVersions();
-      const { remove, keep } = decidePurge(versions, { ...policy, maxRemovals: MAX_REMOVALS_PER_RUN });
-      return { versions: versions.length, remove, kept: summarizeKept(keep) };
+      const decision = decidePurge(versions, { ...policy, maxRemovals: MAX_REMOVALS_PER_RUN });
+      const plan: PurgePlan = { versions: versions.length, remove: decision.remove, kept: summarizeKept(decision.keep) };
+      if (listing) plan.listing = listByDisk(decision, listing.disks);
+      return plan;
     },
 
     /**

@@ -7,7 +7,7 @@ import type { Config } from './config/schema.ts';
 import type { Workload } from './naming.ts';
 import type { NightlyInput } from './operations/nightly.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from './operations/nightly-start.ts';
-import { liveForDaysOf, type PurgeExpiredInput } from './operations/purge.ts';
+import { keepRulesOf, liveForDaysOf, type PurgeExpiredInput } from './operations/purge.ts';
 import type { RestoreDrillInput, VerifyBackupsInput } from './operations/verify.ts';
 import { BackupHost, Operation, type OperationName } from './search-attributes.ts';
 
@@ -106,7 +106,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
               ...common,
               workflowType: 'purgeExpired',
               workflowId: `purge/${host.name}`,
-              args: [{ host: host.name, minAgeDays: config.purge.min_age_days, liveForDays: liveForDaysOf(config.workloads), dryRun: false }],
+              args: [{ host: host.name, minAgeDays: config.purge.min_age_days, liveForDays: liveForDaysOf(config.workloads), ...keepRulesOf(config.workloads), dryRun: false }],
               searchAttributes: [
                 { key: Operation, value: 'purge' },
                 { key: BackupHost, value: host.name },

@@ -37,7 +37,11 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
 
   // A dry run only reads (straight from the metadata, no lock taken), so it answers at once rather than after the night's backups.
   const idle = input.dryRun ? { waitedFor: [], waitedSeconds: 0 } : await awaitStoreIdle({ host: input.host, operations: ['backup', 'nightly'], startedBefore: workflowInfo().startTime.toISOString() });
-  const plan = await planPurge({ asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays });
+  // Inputs made before keep rules have no `keep` and no `disks`: the same plan, the same commands, so no patch is needed.
+  const plan = await planPurge(
+    { asOf, minAgeDays: input.minAgeDays, liveForDays: input.liveForDays, ...(input.keep ? { keep: input.keep } : {}) },
+    input.dryRun ? { disks: input.disks } : undefined,
+  );
   const digest = planDigest('purge', input.host, plan.remove.map((v) => v.uid));
   if (!input.dryRun && input.confirmedPlan !== undefined && input.confirmedPlan !== digest) {
     throw ApplicationFailure.create({
@@ -60,7 +64,7 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
     finishedAt: new Date().toISOString(),
     ...extra,
   });
-  if (input.dryRun) return result({ removed: plan.remove });
+  if (input.dryRun) return result({ removed: plan.remove, listing: plan.listing });
 
   const removed = new Set<string>();
   for (let i = 0; i < plan.remove.length; i += BATCH) {

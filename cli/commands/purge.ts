@@ -3,7 +3,7 @@
 // is named on stderr and skipped, and the exit code says the purge is partial.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
+import { keepRulesOf, liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { consentOf } from '../confirm.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
@@ -19,6 +19,7 @@ interface PurgeOptions {
   dryRun?: boolean;
   yes?: boolean;
   plan?: string;
+  disk?: string[];
 }
 
 export function registerPurge(program: Command): void {
@@ -30,12 +31,17 @@ export function registerPurge(program: Command): void {
     .option('-n, --dry-run', 'list what would be removed and why, remove nothing; prints the line that confirms this plan')
     .option('-y, --yes', 'remove the versions of the plan given with --plan')
     .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
+    .option('--disk <name>', 'with --dry-run: list only this disk (version name, e.g. <vm-id>_disk; repeatable) instead of every disk up to 1000 versions', collect)
     .addHelpText(
       'after',
       `
 A version is removed once its expiry day (its expires_<date> tag, else its date
 plus the workload's live_for_days) is over, unless it is protected, it is the
 newest valid version of its disk, or it is younger than purge.min_age_days.
+A workload with keep rules (workloads.<w>.keep: last, daily, weekly, monthly)
+is judged by them instead: a valid version goes when no rule keeps it. The dry
+run lists, per disk, each version and the rule that keeps it (keep-daily 3/7)
+or why it goes.
 Each host's purge first waits for running backups on that host to finish.
 --as-of later than now is for a dry run only.
 
@@ -46,6 +52,7 @@ remove anything else, it removes nothing and says so. On a terminal, without
 
 Examples:
   vmbackup purge --dry-run
+  vmbackup purge --host backup1 --dry-run --disk 3f1c…_disk
   vmbackup purge --host backup1 --yes --plan backup1:3f2a9c1e04
   vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -o json`,
     )
@@ -70,6 +77,9 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
       'Use --as-of with --dry-run to see what a later purge will remove.',
     );
   }
+  if (options.disk && consent.kind !== 'dry-run') {
+    throw new InvalidInputError('--disk only narrows what a dry run lists; a purge always covers every disk of a host; nothing was removed', 'Use --disk with --dry-run.');
+  }
   const { workloads, purge } = ctx.config;
   const client = await ctx.temporal();
   const outcome = await runPlannedPerHost<typeof purgeExpired>(ctx, client, consent, options.host, {
@@ -82,6 +92,8 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
       ...(asOf ? { asOf: asOf.toISOString() } : {}),
       minAgeDays: purge.min_age_days,
       liveForDays: liveForDaysOf(workloads),
+      ...keepRulesOf(workloads),
+      ...(confirmedPlan === undefined && options.disk ? { disks: options.disk } : {}),
       dryRun: confirmedPlan === undefined,
       ...(confirmedPlan ? { confirmedPlan } : {}),
     }),
@@ -96,10 +108,17 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
   if (errors.length) process.exitCode = EXIT.failed;
 }
 
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
 function printResults(results: PurgeExpiredResult[]): void {
+  printListings(results);
+  // With a listing (a dry run), only the removals of disks it left out; otherwise as always.
+  const listed = (r: PurgeExpiredResult) => new Set(r.listing?.disks.map((d) => d.name));
   const rows = results.flatMap((r) => [
-    ...r.removed.map((v) => ({ host: r.host, ...v, outcome: `${r.dryRun ? 'would remove' : 'removed'}: ${v.reason}` })),
-    ...r.kept.details.map((v) => ({ host: r.host, ...v, outcome: `kept: ${v.reason}` })),
+    ...r.removed.filter((v) => !listed(r).has(v.name)).map((v) => ({ host: r.host, ...v, outcome: `${r.dryRun ? 'would remove' : 'removed'}: ${v.reason}` })),
+    ...(r.listing ? [] : r.kept.details.map((v) => ({ host: r.host, ...v, outcome: `kept: ${v.rule ?? v.reason}` }))),
   ]);
   if (rows.length) {
     console.log(
@@ -114,6 +133,29 @@ function printResults(results: PurgeExpiredResult[]): void {
     );
   }
   for (const r of results) console.log(summaryLine(r));
+}
+
+/** Per disk, each version (newest first) and what keeps it or why it goes; a blank line between disks. */
+function printListings(results: PurgeExpiredResult[]): void {
+  for (const r of results) {
+    if (!r.listing) continue;
+    const rows = r.listing.disks.flatMap((d) => d.versions.map((v) => ({ disk: d.name, ...v })));
+    if (rows.length) {
+      const table = renderTable(rows, [
+        { header: 'HOST', value: () => r.host },
+        { header: 'DISK', value: (x) => x.disk },
+        { header: 'DATE', value: (x) => formatDate(x.date) },
+        { header: 'UID', value: (x) => x.uid },
+        { header: 'VERDICT', value: (x) => (x.keep !== undefined ? `keep: ${x.keep}` : `remove: ${x.remove}`) },
+      ]).split('\n');
+      // Disks apart, so a disk's versions read as one block.
+      console.log(table.map((line, i) => (i > 1 && rows[i - 1]!.disk !== rows[i - 2]!.disk ? `\n${line}` : line)).join('\n'));
+    }
+    if (r.listing.disksOmitted) {
+      console.log(`${r.host}: ${r.listing.disksOmitted} more disks (${r.listing.versionsOmitted} versions) not listed; their removals follow; --disk NAME lists one`);
+    }
+    for (const name of r.listing.notFound) console.log(`${r.host}: no version of ${name} in this store`);
+  }
 }
 
 /** `backup1: removed 3 of 40 versions; kept 37 (2 protected, …); waited for …; cleanup deleted 12 blobs`. */

@@ -9,7 +9,8 @@ import type { Config } from './schema.ts';
  * - `temporal.namespace`, `temporal.task_queue`: which deployment's workers run the work;
  * - every host's name, `backy2_config` and `state_dir` (as resolved paths): which
  *   stores a purge or restore reads and changes;
- * - every workload's pool and `live_for_days`, `purge.min_age_days`,
+ * - every workload's pool, `live_for_days` and `keep` (left out when unset, so a
+ *   config without keep rules keeps its fingerprint), `purge.min_age_days`,
  *   `restore.keep_aside_days`: the CLI puts them into the purge and restore
  *   inputs, so a different value removes different versions or images;
  * - `compute.driver`: with `none` a restore does not stop the VM first.
@@ -25,7 +26,7 @@ export function configFingerprint(config: Config): string {
     hosts: config.hosts.map((h) => ({ name: h.name, backy2Config: h.backy2_config, stateDir: h.state_dir })).sort((a, b) => a.name.localeCompare(b.name)),
     workloads: Object.entries(config.workloads)
       .filter(([, w]) => w !== undefined)
-      .map(([name, w]) => ({ name, pool: w!.pool, liveForDays: w!.live_for_days }))
+      .map(([name, w]) => ({ name, pool: w!.pool, liveForDays: w!.live_for_days, ...(w!.keep ? { keep: w!.keep } : {}) }))
       .sort((a, b) => a.name.localeCompare(b.name)),
     minAgeDays: config.purge.min_age_days,
     keepAsideDays: config.restore.keep_aside_days,

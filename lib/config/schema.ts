@@ -236,9 +236,31 @@ export const MonitoringSchema = z.strictObject({
     .describe('how often a worker with metrics on re-reads its store and asks Temporal for its host facts (Schedules, pollers, nights)'),
 });
 
+const KeepCount = z.int().min(0).max(100_000);
+
+/**
+ * A keep policy in the style of Proxmox Backup Server's prune (lib/keep-policy.ts).
+ * One object rather than flat `keep_*` keys: its presence is what switches the
+ * workload from expiry to keep rules, and "keeps nothing" is checked on it whole.
+ */
+export const KeepSchema = z
+  .strictObject({
+    last: KeepCount.default(0).describe('the newest N valid versions of each disk'),
+    daily: KeepCount.default(0).describe('then the newest N valid versions tagged `b_daily` (the first backup of a UTC day) that no rule above keeps'),
+    weekly: KeepCount.default(0).describe('then the newest N valid versions tagged `b_weekly` (first backup at least 7 days after the previous one) that no rule above keeps'),
+    monthly: KeepCount.default(0).describe('then the newest N valid versions tagged `b_monthly` (first backup at least a calendar month after the previous one) that no rule above keeps'),
+  })
+  .refine((k) => k.last + k.daily + k.weekly + k.monthly > 0, {
+    message: 'a keep policy that keeps nothing: set at least one of last, daily, weekly, monthly above 0, or leave `keep` out to purge by live_for_days',
+  });
+export type KeepConfig = z.infer<typeof KeepSchema>;
+
 export const WorkloadSchema = z.strictObject({
   pool: PoolName.describe('Ceph pool that holds the images'),
-  live_for_days: z.int().min(1).default(8).describe('lifespan recorded with each backup, in days'),
+  live_for_days: z.int().min(1).default(8).describe('lifespan recorded with each backup, in days (its `expires_` tag); purge goes by it unless `keep` is set'),
+  keep: KeepSchema.optional().describe(
+    'keep rules instead of expiry: a version stays while any rule keeps it (or it is protected, the newest valid, or younger than `purge.min_age_days`); omit to purge by `live_for_days`',
+  ),
 });
 
 export const ConfigSchema = z

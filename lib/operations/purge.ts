@@ -3,6 +3,8 @@
 import { z } from 'zod';
 import { HostName, type Workload } from '../naming.ts';
 import { PlanDigest } from '../plan-digest.ts';
+import { KeepRules } from '../keep-policy.ts';
+import type { PurgeListing } from '../purge-listing.ts';
 import type { KeptSummary, RemovedVersion } from '../purge-policy.ts';
 
 const LiveForDays = z.int().min(1);
@@ -17,6 +19,13 @@ export const PurgeExpiredInput = z.strictObject({
   minAgeDays: z.int().min(0),
   /** workloads.*.live_for_days, for versions without an `expires_` tag; a workload left out is never judged expired. */
   liveForDays: z.strictObject({ vms: LiveForDays.optional(), volumes: LiveForDays.optional(), images: LiveForDays.optional() }),
+  /**
+   * workloads.*.keep: a workload listed is judged by its keep rules instead of expiry.
+   * Left out when no workload has rules, so such inputs (and Schedules) stay as they were.
+   */
+  keep: z.strictObject({ vms: KeepRules.optional(), volumes: KeepRules.optional(), images: KeepRules.optional() }).optional(),
+  /** Dry run: list only these disks (version names) per disk, instead of every disk up to the listing budget. */
+  disks: z.array(z.string().min(1).max(300)).min(1).max(200).optional(),
   /** Plan and report, remove nothing. */
   dryRun: z.boolean().default(false),
   /**
@@ -33,6 +42,12 @@ export function liveForDaysOf(workloads: Partial<Record<Workload, { live_for_day
   return Object.fromEntries(Object.entries(workloads).flatMap(([w, c]) => (c ? [[w, c.live_for_days]] : [])));
 }
 
+/** `{ keep }` with the keep rules of the workloads that have them, as purgeExpired takes them; `{}` when none has. */
+export function keepRulesOf(workloads: Partial<Record<Workload, { keep?: KeepRules | undefined } | undefined>>): Pick<PurgeExpiredInput, 'keep'> {
+  const entries = Object.entries(workloads).flatMap(([w, c]) => (c?.keep ? [[w, c.keep]] : []));
+  return entries.length ? { keep: Object.fromEntries(entries) as PurgeExpiredInput['keep'] } : {};
+}
+
 /** What the cleanup after the removals did, as far as the engine says. */
 export interface StoreCleanup {
   /** Data blobs deleted. */
@@ -46,6 +61,8 @@ export interface PurgePlan {
   versions: number;
   remove: RemovedVersion[];
   kept: KeptSummary;
+  /** Dry run only: every version per disk with what keeps it or why it goes, bounded. */
+  listing?: PurgeListing | undefined;
 }
 
 export interface PurgeExpiredResult {
@@ -62,6 +79,8 @@ export interface PurgeExpiredResult {
   /** Digest of the plan (the versions to remove), for `--yes --plan` (lib/plan-digest.ts). */
   planDigest: string;
   kept: KeptSummary;
+  /** Dry run only: every version per disk with what keeps it or why it goes, bounded (lib/purge-listing.ts). */
+  listing?: PurgeListing | undefined;
   /** Undefined in a dry run. */
   cleanup?: StoreCleanup | undefined;
   startedAt: string;

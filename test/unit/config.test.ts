@@ -139,6 +139,7 @@ test('the fingerprint the CLI and the workers compare covers hosts, stores, pool
     ['a state_dir', GOOD.replace('/var/lib/vmbackup/backup1', '/srv/backup1')],
     ['a pool', GOOD.replace('eqiad1-compute', 'other-pool')],
     ['a lifespan', `${GOOD}    live_for_days: 30\n`],
+    ['keep rules', `${GOOD}    keep: { daily: 7 }\n`],
     ['the task queue', `${GOOD}temporal:\n  task_queue: other\n`],
   ]) assert.notEqual(fingerprint(text!), base, what);
   for (const [what, text] of [

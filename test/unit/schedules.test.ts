@@ -29,6 +29,15 @@ test('one Schedule per configured time, none for a host without times', () => {
   assert.deepEqual(all[2]!.args[0], { host: 'backup1', minAgeDays: 3, liveForDays: { vms: 8, images: 7 }, dryRun: false });
 });
 
+test('the purge Schedule carries the keep rules of the workloads that have them, and changes with them', () => {
+  const keep = { vms: { pool: 'compute', keep: { daily: 7, monthly: 12 } }, images: { pool: 'glance' } };
+  const [purge] = desiredSchedules(config({ purge: '03:15' }, { workloads: keep }));
+  assert.deepEqual(purge!.args[0], { host: 'backup1', minAgeDays: 3, liveForDays: { vms: 8, images: 8 }, keep: { vms: { last: 0, daily: 7, weekly: 0, monthly: 12 } }, dryRun: false });
+  // `schedule apply` updates a Schedule whose fingerprint changed: new rules reach the nightly purge.
+  const [without] = desiredSchedules(config({ purge: '03:15' }, { workloads: { ...keep, vms: { pool: 'compute' } } }));
+  assert.notEqual(purge!.fingerprint, without!.fingerprint);
+});
+
 test('every scheduled run is bounded, so a night stuck on a dead host never makes the next ones skip', () => {
   assert.deepEqual(
     desiredSchedules(config({ vms: '05:00', purge: '03:15' })).map((s) => s.runLimit),
