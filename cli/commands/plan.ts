@@ -7,7 +7,7 @@
 import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
-import { movesYaml } from '../../lib/forecast/balance.ts';
+import { IMBALANCE_THRESHOLD, movesYaml } from '../../lib/forecast/balance.ts';
 import { type FleetPlan, type HostInput, measuredNight, planFleet } from '../../lib/forecast/fleet-plan.ts';
 import type { MeasuredNight } from '../../lib/forecast/model.ts';
 import type { Workload } from '../../lib/naming.ts';
@@ -23,6 +23,7 @@ interface PlanOptions {
   host?: string;
   workload: Workload;
   nights: string;
+  imbalance: string;
 }
 
 export function registerPlan(program: Command): void {
@@ -32,6 +33,7 @@ export function registerPlan(program: Command): void {
     .option('--host <name>', 'only this host (no moves are proposed: they need every host)')
     .addOption(new Option('--workload <kind>', 'the nights of this workload').choices(['vms', 'volumes', 'images']).default('vms'))
     .option('--nights <n>', 'measured nights per host the prediction is fitted from', '7')
+    .option('--imbalance <share>', 'propose moves when the hosts\' loads (night / window) differ by more than this', String(IMBALANCE_THRESHOLD))
     .addHelpText(
       'after',
       `
@@ -61,6 +63,8 @@ Examples:
 async function runPlan(ctx: CliContext, options: PlanOptions): Promise<void> {
   const nightsWanted = Number(options.nights);
   if (!Number.isInteger(nightsWanted) || nightsWanted < 1 || nightsWanted > 100) throw new InvalidInputError(`--nights '${options.nights}': expected a whole number from 1 to 100`);
+  const threshold = Number(options.imbalance);
+  if (!/^\d*\.?\d+$/.test(options.imbalance) || threshold > 10) throw new InvalidInputError(`--imbalance '${options.imbalance}': expected a share such as 0.25 (25 points of the windows)`);
   if (!ctx.config.workloads[options.workload]) throw new InvalidInputError(`${ctx.config.source}: workloads.${options.workload} is not configured; nothing to plan`);
   const client = await ctx.temporal();
   const stamp = idStamp();
@@ -79,7 +83,7 @@ async function runPlan(ctx: CliContext, options: PlanOptions): Promise<void> {
     ]);
     return hostInput(ctx, facts, nights);
   });
-  const plan = planFleet(results, { balance: options.host === undefined && errors.length === 0 });
+  const plan = planFleet(results, { balance: options.host === undefined && errors.length === 0, threshold });
   if (ctx.output === 'json') {
     console.log(JSON.stringify({ workload: options.workload, ...plan, yaml: plan.balance?.moves.length ? movesYaml(plan.balance.moves, hours) : undefined, errors }, null, 2));
   } else {
