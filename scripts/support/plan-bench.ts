@@ -1,0 +1,98 @@
+// The plan case of `npm run bench`: does `vmbackup plan` predict a measured
+// night? 30 small disks in 6 projects on backup1 (a store of its own, so its
+// stats are this bench's), three real nights (a full, two incrementals), then
+// `plan --host backup1` predicts the fourth from them, and the fourth runs.
+// plan_error_ratio is predicted / measured night (the night's own
+// durationSeconds, the figure the model is fitted from); target 0.75–1.33.
+//
+// Each disk changes the same number of 4 MiB blocks (1–3) before every
+// incremental night, as a disk's daily churn repeats: what the model assumes.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import yaml from 'js-yaml';
+import type { FleetPlan } from '../../lib/forecast/fleet-plan.ts';
+import { loadConfig } from '../../lib/config/load.ts';
+import type { NightlySummary } from '../../lib/operations/nightly.ts';
+import { inLanes, log, round } from './bench-timing.ts';
+import { ROOT, writePrivateConfig } from './private-config.ts';
+import { makeStoreLike } from './private-store.ts';
+import { MiB, RbdData } from './rbd-data.ts';
+import { startWorker, type WorkerProcess } from './worker-process.ts';
+
+const DISKS = 30;
+const PROJECTS = 6;
+const CONCURRENCY = 2;
+/** 32–48 MiB, 8 MiB random: not smaller (backy2's sanity check samples 5 blocks outside the hints). */
+const sizeOf = (i: number) => (32 + (i % 3) * 8) * MiB;
+const FILL = 8 * MiB;
+const NIGHTS_BEFORE = 3;
+
+export async function planBench(): Promise<Record<string, number>> {
+  const run = `plan-${Date.now().toString(36)}`;
+  const dir = join(ROOT, `.stack/bench-plan/${run}`);
+  const configFile = writePrivateConfig('bench-plan');
+  const base = loadConfig(configFile);
+  const host = base.hosts[0]!;
+  mkdirSync(join(dir, 'state'), { recursive: true });
+  const store = await makeStoreLike(host.backy2_config, base.engine.bin, dir);
+  const inventoryFile = join(dir, 'inventory.yaml');
+  const disks = Array.from({ length: DISKS }, (_, i) => ({ id: `${run}-${String(i).padStart(2, '0')}`, size: sizeOf(i), project: `p-${run}-${i % PROJECTS}`, churn: 1 + (i % 3) }));
+  writeFileSync(inventoryFile, yaml.dump({ vms: Object.fromEntries(disks.map((d) => [d.id, { name: d.id, project: d.project }])) }));
+  const raw = yaml.load(readFileSync(configFile, 'utf8')) as Record<string, unknown> & { hosts: Array<Record<string, unknown>> };
+  writeFileSync(
+    configFile,
+    yaml.dump({
+      ...raw,
+      hosts: raw.hosts.map((h) => (h.name === host.name ? { ...h, backy2_config: store, state_dir: join(dir, 'state'), concurrency: CONCURRENCY } : h)),
+      inventory: { driver: 'local', file: inventoryFile },
+      project_assignments: { default: host.name },
+    }),
+  );
+  const data = new RbdData(base.ceph.conf, base.workloads.vms.pool);
+  const cli = async (...args: string[]) => {
+    const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, '-o', 'json', ...args], { cwd: ROOT, reject: false });
+    if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}:\n${r.stderr}`);
+    return JSON.parse(r.stdout) as unknown;
+  };
+  const night = async (n: number) => {
+    const [summary] = (await cli('run-nightly', '--host', host.name, '--wait')) as NightlySummary[];
+    const done = summary!.counts.full + summary!.counts.incremental;
+    if (done !== DISKS) throw new Error(`night ${n}: ${done} of ${DISKS} disks backed up: ${JSON.stringify(summary!.counts)}`);
+    log(`plan: night ${n}: ${summary!.durationSeconds} s, ${summary!.counts.full} full, ${summary!.counts.incremental} incremental, ${(summary!.bytesRead / MiB).toFixed(0)} MiB read`);
+    return summary!;
+  };
+  const churn = () => inLanes(disks, 8, (d) => data.changeBlocks(`${d.id}_disk`, d.size, d.churn, 256 * 1024).then(() => undefined));
+  let worker: WorkerProcess | undefined;
+  process.on('exit', () => worker?.child.kill('SIGKILL')); // never leave a worker behind, even on failure
+  try {
+    log(`plan ${run}: ${DISKS} disks of 32–48 MiB in ${PROJECTS} projects on ${host.name}, concurrency ${CONCURRENCY}`);
+    await inLanes(disks, 8, (d) => data.createRandom(`${d.id}_disk`, d.size, FILL));
+    worker = await startWorker(host.name, configFile);
+    for (let n = 1; n <= NIGHTS_BEFORE; n++) {
+      if (n > 1) await churn();
+      await night(n);
+    }
+    await churn();
+    const plan = (await cli('plan', '--host', host.name, '--nights', String(NIGHTS_BEFORE))) as FleetPlan;
+    const predicted = plan.hosts[0]!;
+    if (predicted.predictedSeconds === undefined) throw new Error(`plan predicted nothing: ${JSON.stringify(plan)}`);
+    log(`plan: predicted ${predicted.predictedSeconds.toFixed(1)} s (fixed ${predicted.model!.fixedSecondsPerDisk.toFixed(2)} s per disk, ${(predicted.model!.readBytesPerSecond / MiB).toFixed(1)} MiB/s per lane)`);
+    const measured = await night(NIGHTS_BEFORE + 1);
+    return {
+      plan_disks: DISKS,
+      plan_nights_fitted: predicted.model!.nights,
+      plan_predicted_seconds: round(predicted.predictedSeconds, 1),
+      plan_measured_seconds: measured.durationSeconds!,
+      plan_error_ratio: round(predicted.predictedSeconds / measured.durationSeconds!),
+      plan_fixed_seconds_per_disk: round(predicted.model!.fixedSecondsPerDisk, 2),
+      plan_read_mib_per_second_per_lane: round(predicted.model!.readBytesPerSecond / MiB, 1),
+    };
+  } finally {
+    await worker?.stop();
+    log(`plan: removing the ${DISKS} disks and the bench's store`);
+    await inLanes(disks, 8, (d) => data.remove(`${d.id}_disk`).catch(() => undefined));
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(configFile, { force: true });
+  }
+}
