@@ -2,6 +2,7 @@
 // one's size and recent changed bytes from this store's stats, summed per
 // project here so a cloud of thousands of disks sends back one row per project.
 // Reads only: the inventory is recorded nowhere, the store and Ceph only listed.
+import { KIND_TAGS } from '../lib/backup-tags.ts';
 import type { LoadedConfig } from '../lib/config/load.ts';
 import { diskHistories, projectWork, readRate } from '../lib/forecast/disk-work.ts';
 import { planNightly } from '../lib/fleet/plan.ts';
@@ -38,7 +39,10 @@ export function createForecastActivities(deps: ForecastDeps) {
       };
       const tonight = planNightly(inventory.disks, policy).backup;
       const valid = new Set(versions.filter((v) => v.valid).map((v) => v.name));
-      const projects = projectWork(tonight, diskHistories(stats), valid, sizes);
+      // A full copy reads only the allocated extents, so its bytes cannot tell it from a big night's changes: its tag does.
+      const tags = new Map(versions.map((v) => [v.uid, v.tags]));
+      const kinds = stats.map((s) => ({ ...s, full: tags.get(s.uid)?.includes(KIND_TAGS.full) }));
+      const projects = projectWork(tonight, diskHistories(kinds), valid, sizes);
       return {
         host: deps.host.name,
         workload,

@@ -74,10 +74,11 @@ export class Backy2SqliteMeta {
 
   async statsSince(since: string): Promise<VersionStat[]> {
     // backy2 stores naive UTC datetimes; the ISO date is checked before it is inlined.
-    const rows = await this.query<{ date: string; version_name: string; version_size_bytes: number; bytes_read: number; duration_seconds: number }>(
-      `SELECT date, version_name, version_size_bytes, bytes_read, duration_seconds FROM stats WHERE date >= '${backyDate(since)}'`,
+    const rows = await this.query<{ version_uid: string; date: string; version_name: string; version_size_bytes: number; bytes_read: number; duration_seconds: number }>(
+      `SELECT version_uid, date, version_name, version_size_bytes, bytes_read, duration_seconds FROM stats WHERE date >= '${backyDate(since)}'`,
     );
     return rows.map((r) => ({
+      uid: r.version_uid,
       name: r.version_name,
       date: new Date(`${r.date.replace(' ', 'T')}Z`).toISOString(),
       sizeBytes: Number(r.version_size_bytes),

@@ -131,6 +131,7 @@ export class Backy2Engine implements BackupEngine {
     return parseMachineTable(stdout)
       .filter((r) => r.type === 'statistics')
       .map((r) => ({
+        uid: r.uid!,
         name: r.name!,
         date: backyDateToIso(r.date!),
         sizeBytes: Number(r['size bytes']),

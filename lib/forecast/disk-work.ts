@@ -6,17 +6,20 @@ import { addWork, NO_WORK, type Work } from './model.ts';
 
 /** One version's stats as backy2 recorded them. */
 export interface VersionStat {
+  uid: string;
   /** Version name: the RBD image. */
   name: string;
   date: string;
   sizeBytes: number;
   bytesRead: number;
   durationSeconds: number;
+  /** Whether it was a full copy, by the version's kind tag; undefined once the version is gone (then judged by its bytes). */
+  full?: boolean | undefined;
 }
 
 /** Incremental versions of a disk whose bytes read make its changed-bytes estimate. */
 export const RECENT_VERSIONS = 3;
-/** A version that read this share of its disk or more was a full copy, not a night's changes. */
+/** A version of unknown kind that read this share of its disk or more was a full copy, not a night's changes. */
 const FULL_READ_SHARE = 0.9;
 /** Changed share of a disk assumed when no disk of the host has an incremental yet. */
 export const DEFAULT_CHANGED_SHARE = 0.05;
@@ -53,7 +56,7 @@ export function diskHistories(stats: readonly VersionStat[]): Map<string, DiskHi
   const out = new Map<string, DiskHistory>();
   for (const [name, list] of byName) {
     list.sort((a, b) => b.date.localeCompare(a.date));
-    const incrementals = list.filter((s) => s.bytesRead < FULL_READ_SHARE * s.sizeBytes).slice(0, RECENT_VERSIONS);
+    const incrementals = list.filter((s) => (s.full === undefined ? s.bytesRead < FULL_READ_SHARE * s.sizeBytes : !s.full)).slice(0, RECENT_VERSIONS);
     const changedBytes = incrementals.length ? incrementals.reduce((sum, s) => sum + s.bytesRead, 0) / incrementals.length : undefined;
     out.set(name, { sizeBytes: list[0]!.sizeBytes, changedBytes });
   }

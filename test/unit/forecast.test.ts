@@ -47,12 +47,14 @@ test("a night's memo is a measured night only when it backed something up", () =
   assert.equal(measuredNight(undefined), undefined);
 });
 
-const stat = (name: string, day: number, sizeBytes: number, bytesRead: number, durationSeconds = 1): VersionStat => ({
+const stat = (name: string, day: number, sizeBytes: number, bytesRead: number, durationSeconds = 1, full?: boolean): VersionStat => ({
+  uid: `${name}-${day}`,
   name,
   date: `2026-12-0${day}T01:00:00.000Z`,
   sizeBytes,
   bytesRead,
   durationSeconds,
+  full,
 });
 
 test("a disk's changed bytes: the mean of its newest incrementals, full copies left out", () => {
@@ -61,6 +63,8 @@ test("a disk's changed bytes: the mean of its newest incrementals, full copies l
   assert.deepEqual(h.get('b_disk'), { sizeBytes: 50 * MB, changedBytes: undefined });
   assert.equal(changedShare(h), 0.06);
   assert.equal(changedShare(new Map()), DEFAULT_CHANGED_SHARE);
+  // A full copy of a sparse disk reads only its data: its kind tag tells it from a night's changes.
+  assert.equal(diskHistories([stat('c_disk', 1, 100 * MB, 8 * MB, 1, true), stat('c_disk', 2, 100 * MB, 2 * MB, 1, false)]).get('c_disk')!.changedBytes, 2 * MB);
   // Bytes over seconds of the copies since the date.
   assert.equal(readRate([stat('a_disk', 1, 0, 100 * MB, 10), stat('a_disk', 3, 0, 30 * MB, 2)], '2026-12-02T00:00:00.000Z'), 15 * MB);
   assert.equal(readRate([], '2026-12-02T00:00:00.000Z'), undefined);
