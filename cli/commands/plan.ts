@@ -6,6 +6,7 @@
 // reads only: nothing is started that backs up, removes or changes anything.
 import type { Client } from '@temporalio/client';
 import { type Command, Option } from 'commander';
+import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { IMBALANCE_THRESHOLD, movesYaml } from '../../lib/forecast/balance.ts';
 import { type FleetPlan, type HostInput, measuredNight, planFleet } from '../../lib/forecast/fleet-plan.ts';
@@ -66,6 +67,7 @@ async function runPlan(ctx: CliContext, options: PlanOptions): Promise<void> {
   const threshold = Number(options.imbalance);
   if (!/^\d*\.?\d+$/.test(options.imbalance) || threshold > 10) throw new InvalidInputError(`--imbalance '${options.imbalance}': expected a share such as 0.25 (25 points of the windows)`);
   if (!ctx.config.workloads[options.workload]) throw new InvalidInputError(`${ctx.config.source}: workloads.${options.workload} is not configured; nothing to plan`);
+  if (options.host !== undefined) hostConfig(ctx.config, options.host); // an unknown host: exit 2 before connecting
   const client = await ctx.temporal();
   const stamp = idStamp();
   const { results, errors } = await runPerHost(ctx, client, options.host, async (host): Promise<HostInput> => {
