@@ -27,14 +27,19 @@ export const DEFAULT_CHANGED_SHARE = 0.05;
 export const PROJECTS_MAX = 2000;
 export const OTHER_PROJECTS = '(other projects)';
 
-/** Per-lane read rate of the store: bytes read over seconds copying, of the versions since `since`. */
+/**
+ * Per-lane read rate of the store: bytes read over seconds copying, of the
+ * versions since `since`. backy2 records whole seconds, cut down (a 0.9 s copy
+ * is 0): half a second is added back to each, so many short copies do not make
+ * an endless rate.
+ */
 export function readRate(stats: readonly VersionStat[], since: string): number | undefined {
   let bytes = 0;
   let seconds = 0;
   for (const s of stats) {
     if (s.date < since) continue;
     bytes += s.bytesRead;
-    seconds += s.durationSeconds;
+    seconds += s.durationSeconds + 0.5;
   }
   return seconds > 0 && bytes > 0 ? bytes / seconds : undefined;
 }
