@@ -29,15 +29,16 @@ export const OTHER_PROJECTS = '(other projects)';
 
 /**
  * Per-lane read rate of the store: bytes read over seconds copying, of the
- * versions since `since`. backy2 records whole seconds, cut down (a 0.9 s copy
- * is 0): half a second is added back to each, so many short copies do not make
- * an endless rate.
+ * versions since `since`. backy2 records whole seconds, cut down: a copy under
+ * a second says only "fast", so it is left out, and half a second is added
+ * back to the others. Undefined when no copy took a second (small disks: the
+ * fixed cost then carries everything).
  */
 export function readRate(stats: readonly VersionStat[], since: string): number | undefined {
   let bytes = 0;
   let seconds = 0;
   for (const s of stats) {
-    if (s.date < since) continue;
+    if (s.date < since || s.durationSeconds < 1) continue;
     bytes += s.bytesRead;
     seconds += s.durationSeconds + 0.5;
   }

@@ -78,8 +78,10 @@ test('after two nights, plan predicts each host\'s night; with every project on 
   for (const h of plan.hosts) {
     assert.ok(h.predictedSeconds! > 0 && h.predictedSeconds! < 600, `${h.host}: predicted ${h.predictedSeconds} s`);
     assert.equal(h.fits, true);
-    assert.ok(h.model!.readBytesPerSecond > 0);
-    assert.ok(h.model!.fixedSecondsPerDisk >= 0);
+    // backy2 counts whole seconds: copies of these 8 MiB disks take none, so no read rate (null) and the fixed cost carries all.
+    const rate = h.model!.readBytesPerSecond as number | null;
+    assert.ok(rate === null || rate > 0, `read rate ${rate}`);
+    assert.ok(h.model!.fixedSecondsPerDisk > 0);
   }
   // Two projects against one, within a 10 h window: even enough.
   assert.deepEqual(plan.balance, { needed: false, moves: [], after: [] });
