@@ -99,6 +99,14 @@ test('after two nights, plan predicts each host\'s night; with every project on 
   }
   assert.match(lopsided.yaml!, new RegExp(`^project_assignments:\\n  projects:\\n    ${lopsided.balance.moves[0]!.project}: backup2 `));
   assert.ok(lopsided.balance.after.every((h) => h.steadySeconds > 0), 'both hosts have work after the moves');
+  // The table an operator reads: the hosts, the moves, the snippet, the hosts after.
+  const table = await vmbackupWith(ONE_HOST, 'plan', '--imbalance', '0.0001');
+  assert.equal(table.exitCode, 0, table.stderr);
+  assert.match(table.stdout, /^HOST +DISKS +FULL +TONIGHT +STEADY +WINDOW +FITS/);
+  assert.match(table.stdout, /\nbackup1 +6 +2 +\S+ +\S+ +10h00m +yes /);
+  assert.match(table.stdout, /proposed moves \(not applied; merge into your config\):\nPROJECT +FROM +TO/);
+  assert.match(table.stdout, /\nproject_assignments:\n  projects:\n/);
+  assert.match(table.stdout, /\nAFTER THE MOVES +STEADY +WINDOW +FITS\n/);
   // Only a proposal: the config is as it was, and tonight on backup2 still plans its own project only.
   assert.doesNotMatch(readFileSync(ONE_HOST, 'utf8'), new RegExp(`${PROJECTS[0]}: backup2`));
   const again = await cli<PlanReport>(CONFIG, 'plan', '--host', 'backup2');
