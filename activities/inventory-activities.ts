@@ -60,19 +60,7 @@ export function createInventoryActivities(deps: InventoryDeps) {
 
   /** Short (one `rbd ls`, one to a few CLI calls): no heartbeat. */
   async function takeInventory(input: { workload: Workload }): Promise<InventorySnapshot> {
-    const pool = workloadPool(deps.config, input.workload);
-    const [entries, images] = await Promise.all([deps.inventory.list(input.workload), deps.rbd.listImages(pool)]);
-    const inPool = new Set(images);
-    const snapshot: InventorySnapshot = {
-      workload: input.workload,
-      pool,
-      driver: deps.inventory.kind,
-      disks: entries.map((entry) => {
-        const image = workloadImage(input.workload, entry.id);
-        return { ...entry, image, onCeph: inPool.has(image) };
-      }),
-      takenAt: new Date().toISOString(),
-    };
+    const snapshot = await readInventory(deps, input.workload);
     remember(snapshot);
     return snapshot;
   }
@@ -116,3 +104,20 @@ export function createInventoryActivities(deps: InventoryDeps) {
 }
 
 export type InventoryActivities = ReturnType<typeof createInventoryActivities>;
+
+/** The inventory joined with the pool, recorded nowhere (`vmbackup plan` only reads). */
+export async function readInventory(deps: Pick<InventoryDeps, 'config' | 'inventory' | 'rbd'>, workload: Workload): Promise<InventorySnapshot> {
+  const pool = workloadPool(deps.config, workload);
+  const [entries, images] = await Promise.all([deps.inventory.list(workload), deps.rbd.listImages(pool)]);
+  const inPool = new Set(images);
+  return {
+    workload,
+    pool,
+    driver: deps.inventory.kind,
+    disks: entries.map((entry) => {
+      const image = workloadImage(workload, entry.id);
+      return { ...entry, image, onCeph: inPool.has(image) };
+    }),
+    takenAt: new Date().toISOString(),
+  };
+}

@@ -8,6 +8,7 @@ import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCheck } from './commands/check.ts';
 import { registerLs } from './commands/ls.ts';
+import { registerPlan } from './commands/plan.ts';
 import { registerPurge } from './commands/purge.ts';
 import { registerPurgeAside } from './commands/purge-aside.ts';
 import { registerRemoveInvalids } from './commands/remove-invalids.ts';
@@ -62,6 +63,7 @@ registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
 registerCheck(program);
+registerPlan(program);
 
 if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
   console.log(versionText());

@@ -12,6 +12,7 @@
 //   npm run bench -- --only scale    the scale case (about a minute)
 //   npm run bench -- --only verify   the verify case (scripts/support/verify-bench.ts, about 2 minutes)
 //   npm run bench -- --only faults   every fault test, counted (faults_tried, faults_passed)
+//   npm run bench -- --only plan     the plan case (scripts/support/plan-bench.ts, about 3 minutes): plan_error_ratio
 //   npm run bench -- --only soak     the worker-kill soak (scripts/support/soak.ts): 20 backups of a
 //                                    changing disk, every other one with an in-place restore, each with
 //                                    its worker SIGKILLed at a random moment (about 13 minutes)
@@ -35,6 +36,7 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { log, median, round, timed } from './support/bench-timing.ts';
 import { faultsBench } from './support/faults-bench.ts';
 import { fleetBench } from './support/fleet-bench.ts';
+import { planBench } from './support/plan-bench.ts';
 import { scaleBench } from './support/scale-bench.ts';
 import { newSeed } from './support/prng.ts';
 import { soak } from './support/soak.ts';
@@ -47,7 +49,7 @@ const RUNS = 3;
 const SIZE = 1024 * MiB;
 const CHANGE = 0.05;
 
-const CASES = ['disk', 'fleet', 'scale', 'verify', 'faults', 'soak'] as const;
+const CASES = ['disk', 'fleet', 'scale', 'verify', 'faults', 'soak', 'plan'] as const;
 const { only } = parseArgs({ options: { only: { type: 'string' } } }).values;
 if (only !== undefined && !(CASES as readonly string[]).includes(only)) throw new Error(`--only takes one of ${CASES.join(', ')}, got '${only}'`);
 
@@ -209,6 +211,7 @@ async function main(): Promise<void> {
     ...(only === undefined || only === 'verify' ? await verifyBench() : {}),
     ...(only === undefined || only === 'faults' ? await faultsBench() : {}),
     ...(only === undefined || only === 'soak' ? await soakBench() : {}),
+    ...(only === undefined || only === 'plan' ? await planBench() : {}),
   };
   const file = join(ROOT, 'docs/bench/results.json');
   mkdirSync(join(ROOT, 'docs/bench'), { recursive: true });

@@ -15,3 +15,4 @@ export { listInventory } from './list-inventory.ts';
 export { diskLock } from './disk-lock.ts';
 export { verifyBackups } from './verify-backups.ts';
 export { restoreDrill } from './restore-drill.ts';
+export { nightForecast } from './night-forecast.ts';

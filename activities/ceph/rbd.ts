@@ -62,6 +62,13 @@ export class Rbd {
     return raw.filter((e): e is { image: string; snapshot: string } => typeof e.snapshot === 'string').map((e) => ({ image: e.image, snapshot: e.snapshot }));
   }
 
+  /** Every image of the pool and its size in bytes, in one call (`rbd ls -l`): snapshots left out. */
+  async listImageSizes(pool: string): Promise<Map<string, number>> {
+    const { stdout } = await this.run(['ls', '-l', '--format', 'json', PoolName.parse(pool)]);
+    const raw = JSON.parse(stdout || '[]') as Array<{ image: string; snapshot?: string; size: number }>;
+    return new Map(raw.filter((e) => e.snapshot === undefined).map((e) => [e.image, Number(e.size)]));
+  }
+
   /** Size of the image in bytes, or undefined when it does not exist. */
   async imageSize(pool: string, image: string): Promise<number | undefined> {
     try {

@@ -9,6 +9,7 @@
 import { ImageName, VersionUid } from '../../lib/naming.ts';
 import { runCommand } from '../exec/run-command.ts';
 import { backy2Setting } from './backy2-config.ts';
+import type { VersionStat } from '../../lib/forecast/disk-work.ts';
 import type { EngineStats, EngineVersion } from './engine.ts';
 
 /** The SQLite file of a backy2 config, or undefined when its metadata lives elsewhere. */
@@ -70,4 +71,26 @@ export class Backy2SqliteMeta {
       }
     );
   }
+
+  async statsSince(since: string): Promise<VersionStat[]> {
+    // backy2 stores naive UTC datetimes; the ISO date is checked before it is inlined.
+    const rows = await this.query<{ version_uid: string; date: string; version_name: string; version_size_bytes: number; bytes_read: number; duration_seconds: number }>(
+      `SELECT version_uid, date, version_name, version_size_bytes, bytes_read, duration_seconds FROM stats WHERE date >= '${backyDate(since)}'`,
+    );
+    return rows.map((r) => ({
+      uid: r.version_uid,
+      name: r.version_name,
+      date: new Date(`${r.date.replace(' ', 'T')}Z`).toISOString(),
+      sizeBytes: Number(r.version_size_bytes),
+      bytesRead: Number(r.bytes_read),
+      durationSeconds: Number(r.duration_seconds),
+    }));
+  }
+}
+
+/** An ISO 8601 instant as backy2 stores dates (`2026-12-03 01:02:03`). */
+export function backyDate(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) throw new Error(`not a date: '${iso}'`);
+  return d.toISOString().slice(0, 19).replace('T', ' ');
 }

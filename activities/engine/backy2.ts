@@ -9,6 +9,7 @@ import { Backy2SqliteMeta, sqliteMetaPath } from './backy2-sqlite-meta.ts';
 import { SerialQueue } from './serial.ts';
 import { commandOutOfSpace, deadWriter, noSpaceLine, storeFullError } from './backy2-write-failures.ts';
 import type { BackupEngine, BackupRequest, EngineStats, EngineVersion, RestoreTarget, RunControl } from './engine.ts';
+import type { VersionStat } from '../../lib/forecast/disk-work.ts';
 
 export interface Backy2Options {
   bin: string;
@@ -122,6 +123,22 @@ export class Backy2Engine implements BackupEngine {
       bytesSparse: Number(row['bytes sparse']),
       durationSeconds: Number(row['duration (s)']),
     };
+  }
+
+  async statsSince(since: string): Promise<VersionStat[]> {
+    if (this.meta) return this.meta.statsSince(since);
+    const { stdout } = await this.run(['-m', 'stats']);
+    return parseMachineTable(stdout)
+      .filter((r) => r.type === 'statistics')
+      .map((r) => ({
+        uid: r.uid!,
+        name: r.name!,
+        date: backyDateToIso(r.date!),
+        sizeBytes: Number(r['size bytes']),
+        bytesRead: Number(r['bytes read']),
+        durationSeconds: Number(r['duration (s)']),
+      }))
+      .filter((s) => s.date >= since);
   }
 
   async remove(uid: string): Promise<void> {

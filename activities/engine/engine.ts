@@ -1,5 +1,6 @@
 // The backup engine behind one small interface: backy2 today, another engine
 // (Benji, a newer backy2) may follow without touching workflows or activities.
+import type { VersionStat } from '../../lib/forecast/disk-work.ts';
 import type { StoreCleanup } from '../../lib/operations/purge.ts';
 
 export interface EngineVersion {
@@ -63,6 +64,8 @@ export interface BackupEngine {
   /** Makes a version and returns its uid. */
   backup(request: BackupRequest, control?: RunControl): Promise<string>;
   stats(uid: string): Promise<EngineStats | undefined>;
+  /** Every version's stats recorded since `since` (ISO 8601), versions removed since included: what `vmbackup plan` fits. */
+  statsSince(since: string): Promise<VersionStat[]>;
   /** Removes a version even when the engine's own age guard would refuse. */
   remove(uid: string): Promise<void>;
   restore(uid: string, target: RestoreTarget, control?: RunControl): Promise<void>;

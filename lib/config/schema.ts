@@ -126,6 +126,12 @@ export const HostSchema = z.strictObject({
   backy2_config: FilePath.describe("this host's backy2 config file (its own metadata and data store)"),
   state_dir: FilePath.describe('folder for hints and run files on this host'),
   concurrency: z.int().min(1).max(64).default(2).describe('backups this host runs at once'),
+  night_window_hours: z
+    .number()
+    .min(0.1)
+    .max(24)
+    .optional()
+    .describe("hours this host's night may take, what `vmbackup plan` checks its predicted night against; omit for `monitoring.night_window_hours`"),
   schedule: HostScheduleSchema.prefault({}).describe("this host's nightly Schedules (`vmbackup schedule apply`)"),
   metrics_address: z
     .string()

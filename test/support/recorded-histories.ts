@@ -23,6 +23,7 @@ export const REPLAYED_TYPES = [
   'listInventory',
   'verifyBackups',
   'restoreDrill',
+  'nightForecast',
 ] as const;
 
 export interface RecordedHistory {

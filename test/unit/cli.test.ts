@@ -70,3 +70,22 @@ test('the fleet commands have --help and refuse bad input with exit 2 before con
     assert.match(r.stderr, message);
   }
 });
+
+test('plan has --help and refuses bad input with exit 2 before connecting', async () => {
+  const help = await run('plan', '--help');
+  assert.equal(help.exitCode, 0);
+  assert.match(help.stdout, /Usage: vmbackup plan/);
+  const file = join(dir, 'plan-unreachable.yaml');
+  writeFileSync(file, 'temporal:\n  address: 127.0.0.1:9\nhosts:\n  - name: backup1\n    backy2_config: x\n    state_dir: y\nworkloads:\n  vms:\n    pool: rbd\n');
+  const cases: Array<[string[], RegExp]> = [
+    [['plan', '--nights', '0'], /--nights '0': expected a whole number from 1 to 100/],
+    [['plan', '--imbalance', 'lots'], /--imbalance 'lots': expected a share/],
+    [['plan', '--workload', 'volumes'], /workloads\.volumes is not configured/],
+    [['plan', '--host', 'backup9'], /no backup host 'backup9'/],
+  ];
+  for (const [args, message] of cases) {
+    const r = await run('--config', file, ...args);
+    assert.equal(r.exitCode, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
