@@ -21,6 +21,12 @@ test("the README's first section is the two commands for a fresh machine, and CI
   assert.deepEqual(ci, ['npm test']);
 });
 
+test('the README is a map: short, each section once', () => {
+  const headings = readme.split('\n').filter((l) => l.startsWith('## '));
+  assert.deepEqual(headings, [...new Set(headings)]);
+  assert.ok(readme.split('\n').length < 250, 'the manual belongs in docs/');
+});
+
 test('every page the README and docs/ link to exists', () => {
   for (const page of ['README.md', 'docs/operator-guide.md', 'docs/configuration.md', 'docs/architecture.md', 'docs/development.md', 'docs/reliability.md', 'docs/performance.md', 'docs/deploy.md', 'docs/monitoring.md', 'docs/deploy-worker.md']) {
     const text = readFileSync(new URL(page, root), 'utf8');
