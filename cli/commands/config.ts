@@ -51,7 +51,7 @@ function checkCommand(explicit: string | undefined, named: boolean, json: boolea
   if (!result.valid) {
     if (json) console.log(JSON.stringify({ file: path, chosenBy, valid: false, problems: result.problems }, null, 2));
     for (const p of result.problems) console.error(formatProblem(path, p));
-    console.error(`${path}: invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}); nothing else was checked`);
+    console.error(`${path}: invalid (${result.problems.length} problem${result.problems.length === 1 ? '' : 's'})`);
     return EXIT.invalidInput;
   }
   const fingerprint = configFingerprint(result.config);
