@@ -32,8 +32,9 @@ Examples:
   vmbackup config check candidate.yaml -o json`,
     )
     .action((file: string | undefined, _opts: unknown, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<GlobalOptions>();
-      process.exitCode = checkCommand(file ?? globals.config, file !== undefined, globals.output === 'json');
+      // `-o json` today; `-f json` once the CLI conventions of issue 12 land.
+      const globals = cmd.optsWithGlobals<GlobalOptions & { format?: string }>();
+      process.exitCode = checkCommand(file ?? globals.config, file !== undefined, globals.output === 'json' || globals.format === 'json');
     });
 }
 
