@@ -7,6 +7,7 @@ import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownSchedu
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerConfig } from './commands/config.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerPurge } from './commands/purge.ts';
@@ -64,6 +65,7 @@ registerSchedule(program);
 registerTakeover(program);
 registerCheck(program);
 registerPlan(program);
+registerConfig(program);
 
 if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
   console.log(versionText());

@@ -8,7 +8,8 @@
 import { ActivityCancellationType, CancellationScope, CancelledFailure, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import type { StepProgress } from '../lib/operations/backup.ts';
-import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
+import { asideImageName } from '../lib/naming.ts';
+import { type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
 import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';

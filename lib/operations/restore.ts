@@ -48,11 +48,6 @@ export const RestoreResult = z.object({
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
 
-/** Name of the image a restore moves aside: `<image>.vmbackup-aside-<YYYYmmddTHHMMSS>`. */
-export function asideImageName(image: string, at: Date): string {
-  return `${image}.vmbackup-aside-${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
-}
-
 /**
  * `rbd image-meta` keys on an aside image: the workflow id of the restore that
  * moved it aside, and the time that restore completed. purge-aside removes only
