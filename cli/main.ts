@@ -7,6 +7,7 @@ import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownSchedu
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerPurge } from './commands/purge.ts';
@@ -58,6 +59,7 @@ registerRemoveInvalids(program);
 registerRemoveUnhandled(program);
 registerWhere(program);
 registerStatus(program);
+registerHistory(program);
 registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);

@@ -11,6 +11,7 @@ import type { StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
 import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
+import { recordOutcome } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
@@ -139,6 +140,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     undo.clear();
     if (asideImage) await CancellationScope.nonCancellable(() => act.markRestoreCompleted({ ...disk, aside }));
     progress = { step: 'done' };
+    recordOutcome('restored');
     return result({ asideImage, serverStopped, serverStarted });
   } catch (err) {
     progress = { step: 'compensate', detail: (err as Error).message };
@@ -152,6 +154,8 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
         }
       }
     });
+    // Failed or cancelled, the disk is back as it was: that is what an auditor needs to know.
+    recordOutcome('rolled-back');
     throw err;
   }
 }
