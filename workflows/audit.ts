@@ -4,7 +4,7 @@
 import type { SearchAttributePair } from '@temporalio/common';
 import { patched, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { startDetails, startSummary } from '../lib/audit/summary.ts';
-import { Outcome, StartedBy } from '../lib/search-attributes.ts';
+import { Outcome, Project, StartedBy, VmName } from '../lib/search-attributes.ts';
 
 /**
  * A child's search attributes with its parent's StartedBy (an operator, or a
@@ -28,4 +28,18 @@ export function childAudit(workflowType: string, attributes: SearchAttributePair
  */
 export function recordOutcome(value: string): void {
   if (patched('audit-outcome')) upsertSearchAttributes([{ key: Outcome, value }]);
+}
+
+/**
+ * Records the VM's name (and its project, when the start did not know it) once
+ * the workflow has asked the compute driver: a CLI start by id knows neither,
+ * and an auditor searches by name. Patched like recordOutcome.
+ */
+export function recordServer(server: { name: string; projectId: string } | undefined): void {
+  if (!server?.name) return;
+  const known = workflowInfo().typedSearchAttributes;
+  const missing: SearchAttributePair[] = [];
+  if (known.get(VmName) === undefined) missing.push({ key: VmName, value: server.name });
+  if ((known.get(Project) ?? 'unknown') === 'unknown' && server.projectId) missing.push({ key: Project, value: server.projectId });
+  if (missing.length && patched('audit-vm-name')) upsertSearchAttributes(missing);
 }

@@ -11,7 +11,7 @@ import type { StepProgress } from '../lib/operations/backup.ts';
 import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
 import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
-import { recordOutcome } from './audit.ts';
+import { recordOutcome, recordServer } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
@@ -61,6 +61,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     versionOf: input.versionOf,
     manageServer: input.manageServer,
   });
+  recordServer(check.server);
   const plan = [
     input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `stop no VM (none to manage): the operator states nothing runs on ${disk.image}`,
     `check nobody has ${disk.pool}/${disk.image} open`,
