@@ -6,13 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { operatorIdentity } from '../../lib/audit/identity.ts';
+import { loadConfig } from '../../lib/config/load.ts';
+import { schedulePrefix } from '../../lib/schedules.ts';
 import type { BackupResult } from '../../lib/operations/backup.ts';
 import type { RestoreResult } from '../../lib/operations/restore.ts';
 import { Outcome, Project, StartedBy, VmName } from '../../lib/search-attributes.ts';
 import type { HistoryEntry } from '../../cli/commands/history.ts';
 import { auditScene } from '../support/audit-scene.ts';
 import { vmbackupWith } from '../support/cli.ts';
-import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { connectClient, deleteSchedules, findWorkflows } from '../support/temporal.ts';
 
 let scene: Awaited<ReturnType<typeof auditScene>>;
 let client: Client;
@@ -64,4 +66,26 @@ test('a CLI backup and restore say who, which VM by name, what and how it ended;
   ]);
   assert.ok(operations.some((o) => o.operation === 'plan'), 'the restore’s dry run (its plan) is in the trail too');
   assert.match(real[1]!.url, new RegExp(`/workflows/${encodeURIComponent(backup.workflowId)}/`));
+});
+
+test('a scheduled night and the backups it starts record the Schedule as StartedBy', { timeout: 300_000 }, async () => {
+  const config = loadConfig(scene.configFile);
+  const scheduleId = `${schedulePrefix(config)}backup1/vms`;
+  try {
+    await scene.cli('schedule', 'apply');
+    const schedule = await client.schedule.getHandle(scheduleId).describe();
+    assert.equal(schedule.action.type, 'startWorkflow');
+    assert.equal(schedule.action.staticSummary, 'night of vms on backup1 (scheduled)');
+    const { workflowId } = await scene.cli<{ workflowId: string }>('schedule', 'trigger', 'backup1/vms', '--wait');
+    const night = await client.workflow.getHandle(workflowId).describe();
+    assert.equal(night.typedSearchAttributes.get(StartedBy), scheduleId);
+    assert.equal(await night.staticSummary(), 'night of vms on backup1 (scheduled)');
+    const [child] = await findWorkflows(client, `VmId = "${scene.vm}" AND StartedBy = "${scheduleId}" AND Operation = "backup"`);
+    assert.ok(child, 'the night’s backup of the VM inherits the Schedule as StartedBy');
+    const backup = await client.workflow.getHandle(child.workflowId, child.runId).describe();
+    assert.equal(backup.typedSearchAttributes.get(VmName), scene.name);
+    assert.equal(await backup.staticSummary(), `backup ${scene.name} (project p-demo) on backup1`);
+  } finally {
+    await deleteSchedules(client, config);
+  }
 });
