@@ -82,6 +82,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     plan,
     serverStopped: false,
     serverStarted: false,
+    server: check.server,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     ...extra,

@@ -166,8 +166,16 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
     ifBusy: options.ifBusy ?? 'refuse',
     dryRun: true,
   };
-  const start = (dryRun: boolean) => {
-    const typedSearchAttributes = diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host, workload: target.workload });
+  // The VM's name and project, once the dry run has asked the compute driver: the real run's summary names the VM.
+  const start = (dryRun: boolean, server?: RestoreResult['server']) => {
+    const typedSearchAttributes = diskOperationAttributes({
+      operation: dryRun ? 'plan' : 'restore',
+      vmId: vmId.data,
+      vmName: server?.name,
+      project: server?.projectId,
+      host: version.host,
+      workload: target.workload,
+    });
     return client.workflow.start<typeof restoreInstance>('restoreInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
       workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId.data}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
@@ -183,7 +191,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   if (consent.kind === 'dry-run') return printResult(ctx, plan, undefined);
   if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId.data });
 
-  const handle = await start(false);
+  const handle = await start(false, plan.server);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
   if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
   const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });

@@ -46,7 +46,7 @@ test('a CLI backup and restore say who, which VM by name, what and how it ended;
   assert.equal(rd.typedSearchAttributes.get(StartedBy), me);
   assert.equal(rd.typedSearchAttributes.get(VmName), scene.name);
   assert.equal(rd.typedSearchAttributes.get(Outcome), 'restored');
-  assert.equal(await rd.staticSummary(), `restore ${scene.vm} to ${restore.versionDate.slice(0, 10)} on backup1`);
+  assert.equal(await rd.staticSummary(), `restore ${scene.name} (project p-demo) to ${restore.versionDate.slice(0, 10)} on backup1`, "the dry run told the CLI the VM's name and project");
   // The auditor's searches: by name, and by who.
   assert.equal((await findWorkflows(client, `VmName = "${scene.name}" AND StartedBy = "${me}" AND Operation = "restore"`)).length, 1);
 

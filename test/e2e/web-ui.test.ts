@@ -72,7 +72,7 @@ test('the Web UI lists a VM’s backup and restore by VmId and by StartedBy, wit
   await page.screenshot({ path: join(SHOTS, 'list-by-startedby.png') });
 
   await summaryOf(page, backupRun!.workflowId, backupRun!.runId, `backup ${scene.name} (project p-demo) on backup1`, 'backup-summary.png');
-  await summaryOf(page, restoreRun!.workflowId, restoreRun!.runId, `restore ${scene.vm} to ${restore.versionDate.slice(0, 10)} on backup1`, 'restore-summary.png');
+  await summaryOf(page, restoreRun!.workflowId, restoreRun!.runId, `restore ${scene.name} (project p-demo) to ${restore.versionDate.slice(0, 10)} on backup1`, 'restore-summary.png');
   await summaryOf(page, night!.workflowId, nightRun.runId, 'night of vms on backup1', 'night-summary.png');
   // The night's page lists its children by their summaries: which VMs it backed up, by name.
   await page.getByText(`backup ${scene.name} (project p-demo) on backup1`, { exact: true }).waitFor();
