@@ -43,6 +43,8 @@ export const RestoreResult = z.object({
   asideImage: z.string().optional(),
   serverStopped: z.boolean(),
   serverStarted: z.boolean(),
+  /** The VM's name and project from the compute driver (none without one): the dry run tells the CLI, which names the VM in the real run's summary. */
+  server: z.object({ name: z.string(), projectId: z.string() }).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });
