@@ -4,13 +4,23 @@
 // the Schedule's id instead (lib/schedules.ts).
 import { hostname, userInfo } from 'node:os';
 
-/** `root@backup-admin1`; `$USER` when the OS has no passwd entry for the uid (a container). */
-export function operatorIdentity(): string {
+/**
+ * `alice@backup-admin1`. Under sudo the person who ran sudo (`$SUDO_USER`), not
+ * `root`: operators run the CLI with sudo to read the config's keyrings, and an
+ * auditor asks who, not which uid. `$USER` when the OS has no passwd entry for
+ * the uid (a container).
+ */
+export function operatorIdentity(env: NodeJS.ProcessEnv = process.env): string {
+  return `${osUser(env)}@${hostname()}`;
+}
+
+function osUser(env: NodeJS.ProcessEnv): string {
   let user: string;
   try {
     user = userInfo().username;
   } catch {
-    user = process.env.USER ?? process.env.LOGNAME ?? `uid${process.getuid?.() ?? '?'}`;
+    user = env.USER ?? env.LOGNAME ?? `uid${process.getuid?.() ?? '?'}`;
   }
-  return `${user}@${hostname()}`;
+  // Only root's SUDO_USER counts: any other user can set the variable at will.
+  return user === 'root' && env.SUDO_USER && /^[a-z_][a-z0-9_.-]*$/i.test(env.SUDO_USER) ? env.SUDO_USER : user;
 }

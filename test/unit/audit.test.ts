@@ -12,7 +12,13 @@ import { diskOperationAttributes, StartedBy, VmName } from '../../lib/search-att
 import { nightlyAttributes } from '../../lib/operations/nightly-start.ts';
 
 test('the operator is <user>@<host> from the OS', () => {
-  assert.equal(operatorIdentity(), `${userInfo().username}@${hostname()}`);
+  assert.equal(operatorIdentity({}), `${userInfo().username}@${hostname()}`);
+});
+
+test('under sudo the operator is the person who ran sudo, and only root can claim that', () => {
+  const me = userInfo().username;
+  assert.equal(operatorIdentity({ SUDO_USER: 'alice' }), `${me === 'root' ? 'alice' : me}@${hostname()}`);
+  assert.equal(operatorIdentity({ SUDO_USER: 'x y;z' }), `${me}@${hostname()}`, 'a SUDO_USER that is no user name is ignored');
 });
 
 test('a restore reads like a log line: name, project, target date, host', () => {
