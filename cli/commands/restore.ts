@@ -2,7 +2,7 @@
 // as a restoreInstance workflow on the backup host that holds the version.
 import { type Command, Option } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
-import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
+import { VersionUid, type Workload, workloadImage } from '../../lib/naming.ts';
 import { IfBusy } from '../../lib/operations/disk-lock.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
@@ -13,6 +13,7 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import type { restoreProject } from '../../workflows/restore-project.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
+import { resolveDiskArg } from '../resolve-disk.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
@@ -34,7 +35,7 @@ export function registerRestore(program: Command): void {
   program
     .command('restore')
     .description("roll a VM's disk back to a backup version (stop VM, move the disk aside, restore, start VM)")
-    .argument('[vm]', 'VM id (the disk is <pool>/<vm>_disk)')
+    .argument('[vm]', 'VM id or name (the disk is <pool>/<vm-id>_disk)')
     .option('--project <name>', 'mass restore: every VM of this project (needs compute.driver: openstack)')
     .option('--parallel <n>', 'mass restore: VMs restored at once', '2')
     .option('--version <uid>', 'the version to restore (see `vmbackup ls VM`)')
@@ -131,30 +132,30 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const noun = target.workload === 'vms' ? 'VM' : target.workload === 'volumes' ? 'volume' : 'image';
   // Off a terminal, neither --dry-run nor --yes is refused here, before anything is started.
   const consent = consentOf(options, { command: target.workload === 'vms' ? 'restore' : `restore-${noun}`, action: `overwrites a ${noun}'s disk` });
-  const vmId = VmId.safeParse(vm);
-  if (!vmId.success) throw new InvalidInputError(`invalid ${noun} id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
-  const image = workloadImage(target.workload, vmId.data);
+  // A name is looked up in the inventory; an id it lacks is taken as is (the disk may be gone, its backups not).
+  const vmId = (await resolveDiskArg(ctx, vm, target.workload, { allowUnlisted: true })).id;
+  const image = workloadImage(target.workload, vmId);
   const pool = workloadPool(ctx, target.workload);
   // This disk's versions only: a whole store would not fit in a workflow result.
-  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, image);
+  const { versions, unreachable } = await fetchVersions(ctx, vmId, image);
   if (unreachable.length === ctx.config.hosts.length) {
     // Not "no such version": nobody could be asked (workers down, or not yet polling a Temporal that just restarted).
     throw new VmbackupError(
-      `no backup host answered (${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}): the versions of ${noun} ${vmId.data} cannot be looked up; nothing was started`,
+      `no backup host answered (${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}): the versions of ${noun} ${vmId} cannot be looked up; nothing was started`,
       'Start the hosts\' workers (scripts/workers.sh start, or the backup-host service) and retry; after a restart of Temporal they poll again within seconds.',
     );
   }
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
   if (!versions.some((v) => v.name === image) && options.version === undefined) {
-    throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId.data} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
+    throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
   }
-  const version = chooseVersion(vmId.data, image, await withAskedVersion(ctx, vmId.data, versions, options), options);
+  const version = chooseVersion(vmId, image, await withAskedVersion(ctx, vmId, versions, options), options);
   const client = await ctx.temporal();
   // A quick, friendly refusal; the workflow's disk lock is what guarantees it.
-  if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
+  if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId, ['backup', 'restore']);
 
   const input: RestoreInstanceInput = {
-    vmId: target.workload === 'vms' ? vmId.data : (target.serverId ?? vmId.data),
+    vmId: target.workload === 'vms' ? vmId : (target.serverId ?? vmId),
     pool,
     image,
     host: version.host,
@@ -168,19 +169,19 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const start = (dryRun: boolean) =>
     client.workflow.start<typeof restoreInstance>('restoreInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
-      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId.data}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
+      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
       args: [{ ...input, dryRun }],
-      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host }),
+      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId, host: version.host }),
     });
 
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
   if (consent.kind === 'dry-run') return printResult(ctx, plan, undefined);
-  if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId.data });
+  if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId });
 
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
-  if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
+  if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
   const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
   printResult(ctx, result, url);
 }

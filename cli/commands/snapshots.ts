@@ -12,6 +12,7 @@ import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderTable } from '../output/table.ts';
 import { runPlannedPerHost } from '../planned-per-host.ts';
+import { addSnapshotsOfVm } from './snapshots-vm.ts';
 
 interface SnapshotsOptions {
   host?: string;
@@ -29,7 +30,8 @@ const WORKLOAD_OPTION = () =>
 export function registerSnapshots(program: Command): void {
   const snapshots = program
     .command('snapshots')
-    .description("this system's snapshots that no valid backup was made from (dangling)");
+    .description("a VM's snapshots with their owner host (--vm), or this system's snapshots that no valid backup was made from (dangling)");
+  addSnapshotsOfVm(snapshots);
   snapshots
     .command('dangling')
     .description('list dangling snapshots of every backup host (changes nothing)')

@@ -2,19 +2,15 @@
 // rule, and for each of its VMs (or volumes) whether a rule excludes it and on
 // which hosts its backups actually are. The inventory is taken by a host's
 // worker (workflow listInventory), so this needs no OpenStack credentials here.
-import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
-import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
+import { InvalidInputError, UnknownVmError } from '../../lib/errors.ts';
 import type { InventoryDisk, InventorySnapshot } from '../../lib/fleet/inventory.ts';
 import { assignmentOf } from '../../lib/fleet/policy.ts';
 import { assignedHost, backupsPerHost, describeAssignment, exclusionOfDisk, type HostBackups, matchDisks } from '../../lib/fleet/where.ts';
-import { type ListInventoryInput, ProjectId } from '../../lib/operations/where.ts';
-import { BackupHost, Operation, Project } from '../../lib/search-attributes.ts';
-import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import type { listInventory } from '../../workflows/list-inventory.ts';
+import { ProjectId } from '../../lib/operations/where.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { queryInventory } from '../inventory-query.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
@@ -71,7 +67,7 @@ async function runWhere(ctx: CliContext, rawProject: string, options: WhereOptio
   const project = ProjectId.safeParse(rawProject);
   if (!project.success) throw new InvalidInputError(`invalid project '${rawProject}': expected ${project.error.issues[0]?.message}`);
   const assignment = assignmentOf(project.data, ctx.config.project_assignments);
-  const inventory = await projectInventory(ctx, { workload: options.workload, project: project.data }, assignedHost(assignment));
+  const inventory = await queryInventory(ctx, { workload: options.workload, project: project.data }, assignedHost(assignment));
   let disks: InventoryDisk[] = inventory.disks;
   if (options.vm !== undefined) {
     disks = matchDisks(disks, options.vm);
@@ -128,25 +124,6 @@ async function runWhere(ctx: CliContext, rawProject: string, options: WhereOptio
   }
   for (const e of errors) console.error(`warning: host ${e.host} did not answer, its backups are not shown: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
-}
-
-/** The project's disks as a host's worker sees them; the assigned host is asked first, any live one will do. */
-async function projectInventory(ctx: CliContext, input: ListInventoryInput, preferred: string | undefined): Promise<InventorySnapshot> {
-  const client = await ctx.temporal();
-  const hosts = ctx.config.hosts.map((h) => h.name);
-  const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
-  const host = preferred !== undefined && live.has(preferred) ? preferred : hosts.find((h) => live.has(h));
-  if (host === undefined) throw new VmbackupError('no backup host has a running worker: nobody can take the inventory', 'Start the workers first (scripts/workers.sh start on the local stack).');
-  return client.workflow.execute<typeof listInventory>('listInventory', {
-    taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-    workflowId: `where/${input.project}/${randomUUID()}`,
-    args: [input],
-    typedSearchAttributes: [
-      { key: Operation, value: 'list' },
-      { key: Project, value: input.project ?? 'unknown' },
-      { key: BackupHost, value: host },
-    ],
-  });
 }
 
 function printWhere(project: string, assignment: string, inventory: InventorySnapshot, placements: DiskPlacement[], options: WhereOptions): void {

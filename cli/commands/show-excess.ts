@@ -1,0 +1,89 @@
+// `vmbackup show-excess`: on each backup host, the disks holding more versions
+// than their policy allows (what the next purge would remove: a backlog) or
+// more than one backup snapshot of that host (a leak of Ceph space). Read only;
+// each host computes its own and sends a page (lib/listings/excess.ts).
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../lib/errors.ts';
+import { leftAfter, MAX_PAGE } from '../../lib/listings/page.ts';
+import { keepRulesOf, liveForDaysOf } from '../../lib/operations/purge.ts';
+import { CliContext, type GlobalOptions } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import { listOnHost } from '../host-listing.ts';
+import { formatDate } from '../output/format.ts';
+import { renderTable } from '../output/table.ts';
+import { parsePaging } from '../paging.ts';
+import { runPerHost } from '../per-host.ts';
+
+interface ShowExcessOptions {
+  host?: string;
+  asOf?: string;
+  limit: string;
+  offset: string;
+}
+
+export function registerShowExcess(program: Command): void {
+  program
+    .command('show-excess')
+    .description('disks holding more versions, or more backup snapshots, than their policy allows (changes nothing)')
+    .option('--host <name>', 'only this backup host')
+    .option('--as-of <date>', 'judge the versions as a purge at this time would (default: now)')
+    .option('--limit <n>', `disks shown per host at most (up to ${MAX_PAGE})`, '100')
+    .option('--offset <n>', 'disks skipped first on each host (the next page)', '0')
+    .addHelpText(
+      'after',
+      `
+EXCESS VERSIONS: versions the purge policy no longer keeps (expired, or beyond
+the workload's keep rules), i.e. what the next \`vmbackup purge\` removes; many
+means the purge has not run (a paused Schedule, a failing host).
+EXCESS SNAPSHOTS: this host's backup snapshots of the disk beyond the one its
+next incremental needs; \`vmbackup snapshots dangling\` says which can go.
+Most excess first.
+
+Examples:
+  vmbackup show-excess
+  vmbackup show-excess --host backup1 -o json`,
+    )
+    .action(async (options: ShowExcessOptions, command: Command) => {
+      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
+      try {
+        await runShowExcess(ctx, options);
+      } finally {
+        await ctx.close();
+      }
+    });
+}
+
+async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promise<void> {
+  const { limit, offset } = parsePaging(options);
+  const asOf = options.asOf === undefined ? new Date() : new Date(options.asOf);
+  if (Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const { workloads, purge } = ctx.config;
+  const targets = (['vms', 'volumes', 'images'] as const).flatMap((workload) => (workloads[workload] ? [{ workload, pool: workloads[workload].pool }] : []));
+  const policy = { asOf: asOf.toISOString(), minAgeDays: purge.min_age_days, liveForDays: liveForDaysOf(workloads), ...keepRulesOf(workloads) };
+  const { results, errors } = await runPerHost(ctx, await ctx.temporal(), options.host, (host) => listOnHost(ctx, { listing: 'excess', host, targets, policy, limit, offset }));
+  results.sort((a, b) => a.host.localeCompare(b.host));
+  if (ctx.output === 'json') {
+    console.log(JSON.stringify({ asOf: policy.asOf, hosts: results.map((r) => ({ host: r.host, total: r.page.total, offset, disks: r.page.rows, more: leftAfter(r.page) })), errors }, null, 2));
+  } else {
+    const rows = results.flatMap((r) => r.page.rows.map((d) => ({ host: r.host, ...d })));
+    console.log(
+      rows.length === 0
+        ? `no disk over its policy as of ${formatDate(policy.asOf)}`
+        : renderTable(rows, [
+            { header: 'HOST', value: (d) => d.host },
+            { header: 'DISK', value: (d) => d.image },
+            { header: 'WORKLOAD', value: (d) => d.workload },
+            { header: 'VERSIONS', value: (d) => d.versions, align: 'right' },
+            { header: 'EXCESS VERSIONS', value: (d) => d.excessVersions, align: 'right' },
+            { header: 'SNAPSHOTS', value: (d) => d.snapshots, align: 'right' },
+            { header: 'EXCESS SNAPSHOTS', value: (d) => d.excessSnapshots, align: 'right' },
+          ]),
+    );
+    for (const r of results) {
+      const more = leftAfter(r.page);
+      if (more) console.log(`${r.host}: ${r.page.rows.length} of ${r.page.total} disks shown; ${more} more: --offset ${offset + r.page.rows.length}`);
+    }
+  }
+  for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
+  if (errors.length) process.exitCode = EXIT.failed;
+}
