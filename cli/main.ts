@@ -26,11 +26,15 @@ import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { wantsVersion } from './version-flag.ts';
 import { EXIT } from './exit-codes.ts';
+import { FORMATS } from './output/render.ts';
 
 const program = new Command('vmbackup')
   .description('Back up, purge and restore OpenStack VM disks on Ceph, as durable Temporal workflows.')
-  .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .option('--config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
+  .addOption(new Option('-f, --format <format>', 'output format (value and csv: listings only)').choices(FORMATS))
+  .option('-c, --column <name>', 'a column of a listing to show, in this order (repeat for several)', (name: string, names: string[] = []) => [...names, name])
+  // The old name of -f, kept for operators' scripts.
+  .addOption(new Option('-o, --output <format>').choices(FORMATS).hideHelp())
   .option('--reconnect <seconds>', 'how long a command watching a workflow waits for a lost Temporal to come back (the workflow goes on regardless)', '600')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
