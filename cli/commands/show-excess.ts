@@ -6,11 +6,11 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { leftAfter, MAX_PAGE } from '../../lib/listings/page.ts';
 import { keepRulesOf, liveForDaysOf } from '../../lib/operations/purge.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { listOnHost } from '../host-listing.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
 import { parsePaging } from '../paging.ts';
 import { runPerHost } from '../per-host.ts';
 
@@ -43,14 +43,7 @@ Examples:
   vmbackup show-excess
   vmbackup show-excess --host backup1 -o json`,
     )
-    .action(async (options: ShowExcessOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runShowExcess(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: ShowExcessOptions) => runShowExcess(ctx, options), { listing: true }));
 }
 
 async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promise<void> {
@@ -62,27 +55,25 @@ async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promi
   const policy = { asOf: asOf.toISOString(), minAgeDays: purge.min_age_days, liveForDays: liveForDaysOf(workloads), ...keepRulesOf(workloads) };
   const { results, errors } = await runPerHost(ctx, await ctx.temporal(), options.host, (host) => listOnHost(ctx, { listing: 'excess', host, targets, policy, limit, offset }));
   results.sort((a, b) => a.host.localeCompare(b.host));
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ asOf: policy.asOf, hosts: results.map((r) => ({ host: r.host, total: r.page.total, offset, disks: r.page.rows, more: leftAfter(r.page) })), errors }, null, 2));
-  } else {
-    const rows = results.flatMap((r) => r.page.rows.map((d) => ({ host: r.host, ...d })));
-    console.log(
-      rows.length === 0
-        ? `no disk over its policy as of ${formatDate(policy.asOf)}`
-        : renderTable(rows, [
-            { header: 'HOST', value: (d) => d.host },
-            { header: 'DISK', value: (d) => d.image },
-            { header: 'WORKLOAD', value: (d) => d.workload },
-            { header: 'VERSIONS', value: (d) => d.versions, align: 'right' },
-            { header: 'EXCESS VERSIONS', value: (d) => d.excessVersions, align: 'right' },
-            { header: 'SNAPSHOTS', value: (d) => d.snapshots, align: 'right' },
-            { header: 'EXCESS SNAPSHOTS', value: (d) => d.excessSnapshots, align: 'right' },
-          ]),
-    );
-    for (const r of results) {
-      const more = leftAfter(r.page);
-      if (more) console.log(`${r.host}: ${r.page.rows.length} of ${r.page.total} disks shown; ${more} more: --offset ${offset + r.page.rows.length}`);
-    }
+  const rows = results.flatMap((r) => r.page.rows.map((d) => ({ host: r.host, ...d })));
+  ctx.list({
+    rows,
+    document: { asOf: policy.asOf, hosts: results.map((r) => ({ host: r.host, total: r.page.total, offset, more: leftAfter(r.page), disks: r.page.rows })), errors },
+    empty: `no disk over its policy as of ${formatDate(policy.asOf)}`,
+    fields: [
+      { header: 'HOST', value: (d) => d.host },
+      { header: 'DISK', value: (d) => d.image },
+      { header: 'WORKLOAD', value: (d) => d.workload },
+      { header: 'VERSIONS', value: (d) => d.versions, align: 'right' },
+      { header: 'EXCESS VERSIONS', value: (d) => d.excessVersions, align: 'right' },
+      { header: 'SNAPSHOTS', value: (d) => d.snapshots, align: 'right' },
+      { header: 'EXCESS SNAPSHOTS', value: (d) => d.excessSnapshots, align: 'right' },
+    ],
+  });
+  // What a page left out: on stderr, so value and csv output stay rows only.
+  for (const r of results) {
+    const more = leftAfter(r.page);
+    if (more) console.error(`${r.host}: ${r.page.rows.length} of ${r.page.total} disks over their policy shown; ${more} more: --offset ${offset + r.page.rows.length}`);
   }
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;

@@ -7,10 +7,10 @@ import { InvalidInputError, VmbackupError } from '../../lib/errors.ts';
 import { SNAPSHOTS_PER_DISK_PER_HOST } from '../../lib/listings/excess.ts';
 import { type Workload, workloadImage } from '../../lib/naming.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { listOnHost } from '../host-listing.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
 import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 
 interface SnapshotsVmOptions {
@@ -34,15 +34,15 @@ Examples:
   vmbackup snapshots --vm web01
   vmbackup snapshots --vm 3f1c…-…-… -o json`,
     )
-    .action(async (options: SnapshotsVmOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        if (options.vm === undefined) throw new InvalidInputError('give --vm VM, or a subcommand: snapshots dangling | snapshots purge');
-        await runSnapshotsOfVm(ctx, options.vm, options.workload ?? 'vms');
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(
+      withContext(
+        async (ctx, options: SnapshotsVmOptions) => {
+          if (options.vm === undefined) throw new InvalidInputError('give --vm VM, or a subcommand: snapshots dangling | snapshots purge');
+          await runSnapshotsOfVm(ctx, options.vm, options.workload ?? 'vms');
+        },
+        { listing: true },
+      ),
+    );
 }
 
 async function runSnapshotsOfVm(ctx: CliContext, vm: string, workload: Workload): Promise<void> {
@@ -58,21 +58,18 @@ async function runSnapshotsOfVm(ctx: CliContext, vm: string, workload: Workload)
   const perOwner = new Map<string, number>();
   for (const s of listed.snapshots) if (s.owner !== undefined) perOwner.set(s.owner, (perOwner.get(s.owner) ?? 0) + 1);
   const over = [...perOwner].filter(([, n]) => n > SNAPSHOTS_PER_DISK_PER_HOST).map(([owner, n]) => ({ host: owner, snapshots: n }));
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ vm: disk.id, name: disk.name, pool, image, exists: listed.exists, snapshots: listed.snapshots, over }, null, 2));
-    return;
-  }
-  if (!listed.exists) console.log(`${pool}/${image} does not exist (VM ${diskLabel(disk)})`);
-  else if (listed.snapshots.length === 0) console.log(`no snapshots of ${pool}/${image} (VM ${diskLabel(disk)})`);
-  else {
-    console.log(
-      renderTable(listed.snapshots, [
-        { header: 'SNAPSHOT', value: (s) => s.name },
-        { header: 'OWNER', value: (s) => s.owner },
-        { header: 'TAKEN', value: (s) => (s.takenAt ? formatDate(s.takenAt) : undefined) },
-        { header: 'PROTECTED', value: (s) => s.protected },
-      ]),
-    );
-  }
-  for (const o of over) console.log(`\n${o.host} has ${o.snapshots} backup snapshots of this disk, ${SNAPSHOTS_PER_DISK_PER_HOST} expected: see \`vmbackup snapshots dangling --host ${o.host}\``);
+  const what = `${pool}/${image} (VM ${diskLabel(disk)})`;
+  ctx.list({
+    rows: listed.snapshots,
+    document: { vm: disk.id, name: disk.name, pool, image, exists: listed.exists, snapshots: listed.snapshots, over },
+    empty: listed.exists ? `no snapshots of ${what}` : `${what} does not exist`,
+    fields: [
+      { header: 'SNAPSHOT', value: (s) => s.name },
+      { header: 'OWNER', value: (s) => s.owner },
+      { header: 'TAKEN', value: (s) => (s.takenAt ? formatDate(s.takenAt) : undefined), raw: (s) => s.takenAt },
+      { header: 'PROTECTED', value: (s) => s.protected },
+    ],
+  });
+  // A note for people; on stderr, so value and csv output stay rows only.
+  for (const o of over) console.error(`note: ${o.host} has ${o.snapshots} backup snapshots of this disk, ${SNAPSHOTS_PER_DISK_PER_HOST} expected: see \`vmbackup snapshots dangling --host ${o.host}\``);
 }
