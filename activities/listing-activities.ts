@@ -36,7 +36,7 @@ export function createListingActivities(deps: Pick<HostDeps, 'engine' | 'rbd' | 
             exists,
             snapshots: snapshots.map((s) => {
               const own = parseBackupSnapshotName(s.name);
-              return { name: s.name, owner: own?.host, takenAt: own?.takenAt.toISOString() ?? s.timestamp, protected: s.protected };
+              return { name: s.name, owner: own?.host, takenAt: own?.takenAt.toISOString() ?? isoTime(s.timestamp), protected: s.protected };
             }),
           };
         }
@@ -56,4 +56,10 @@ export function createListingActivities(deps: Pick<HostDeps, 'engine' | 'rbd' | 
     },
   };
 }
+/** rbd's own snapshot time (`Thu Dec  3 04:27:40 2026`, the host's local time) as ISO; undefined when absent or unreadable. */
+function isoTime(text: string | undefined): string | undefined {
+  const t = text === undefined ? NaN : Date.parse(text);
+  return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+}
+
 export type ListingActivities = ReturnType<typeof createListingActivities>;

@@ -41,7 +41,9 @@ export interface Candidate {
 
 /** One line per candidate, as the refusal lists them: `id  project  host`. */
 export function candidateLines(candidates: readonly Candidate[]): string[] {
-  return candidates.map((c) => `  ${c.id}  project ${c.project}  host ${c.host}`);
+  const width = (pick: (c: Candidate) => string) => Math.max(0, ...candidates.map((c) => pick(c).length));
+  const [id, project] = [width((c) => c.id), width((c) => c.project)];
+  return candidates.map((c) => `  ${c.id.padEnd(id)}  project ${c.project.padEnd(project)}  host ${c.host}`);
 }
 
 export interface ResolveOptions {

@@ -118,8 +118,8 @@ test('a name two VMs carry is refused (exit 2) with both candidates: id, project
     const r = await cli(...args);
     assert.equal(r.exitCode, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`2 VMs are named '${DUP_NAME}'; nothing was done`));
-    assert.match(r.stderr, new RegExp(`${DUP_A} {2}project ${PROJECT} {2}host backup2`));
-    assert.match(r.stderr, new RegExp(`${DUP_B} {2}project other {2}host backup1`));
+    assert.match(r.stderr, new RegExp(`${DUP_A} +project ${PROJECT} +host backup2`));
+    assert.match(r.stderr, new RegExp(`${DUP_B} +project other +host backup1`));
     assert.match(r.stderr, /hint: Name the VM by its id/);
   }
   const asJson = await cli('-f', 'json', 'ls', DUP_NAME);

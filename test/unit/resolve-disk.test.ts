@@ -28,7 +28,7 @@ test('a name several VMs carry is refused (exit 2) with every candidate: id, pro
         { id: 'b2', name: 'web01', project: 'lab', host: '-' },
         { id: 'c3', name: 'web01', project: '-', host: '-' },
       ]);
-      assert.match(err.message, /^3 VMs are named 'web01'; nothing was done:\n {2}a1 {2}project ops {2}host backup2\n/);
+      assert.match(err.message, /^3 VMs are named 'web01'; nothing was done:\n {2}a1  project ops  host backup2\n {2}b2  project lab  host -\n {2}c3  project -    host -$/);
       assert.match(err.hint ?? '', /by its id/);
       return true;
     },
