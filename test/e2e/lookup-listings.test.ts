@@ -133,11 +133,14 @@ test('snapshots --vm NAME: every snapshot of the disk with the host whose backup
   await rbd('snap', 'create', '--no-progress', `${POOL}/${WEB}_disk@${FOREIGN_SNAP}`);
   const r = await cli('-f', 'json', 'snapshots', '--vm', WEB_NAME);
   assert.equal(r.exitCode, 0, r.stderr);
-  const body = JSON.parse(r.stdout) as { vm: string; image: string; snapshots: Array<{ name: string; owner?: string }>; over: unknown[] };
+  const body = JSON.parse(r.stdout) as { vm: string; image: string; snapshots: Array<{ name: string; owner?: string; takenAt?: string }>; over: unknown[] };
   assert.equal(body.vm, WEB);
   assert.equal(body.image, `${WEB}_disk`);
   const owners = Object.fromEntries(body.snapshots.map((s) => [s.name, s.owner ?? null]));
   assert.equal(owners[FOREIGN_SNAP], null, "a snapshot without a host suffix is nobody's");
+  // Its time is rbd's own, read as an ISO time: made a moment ago.
+  const taken = Date.parse(body.snapshots.find((s) => s.name === FOREIGN_SNAP)?.takenAt ?? '');
+  assert.ok(Math.abs(Date.now() - taken) < 3_600_000, `taken ${taken}`);
   assert.deepEqual(Object.values(owners).filter((o) => o !== null), ['backup2'], "the backup's one snapshot, owned by backup2");
   assert.deepEqual(body.over, []);
 });
