@@ -9,9 +9,9 @@ import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { purgeAside } from '../../workflows/purge-aside.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
 import { idStamp } from '../per-host.ts';
 
 interface PurgeAsideOptions {
@@ -40,14 +40,7 @@ put-back IMAGE\` puts one back. An image whose restore still runs is never remov
 
 Off a terminal, --dry-run or --yes is required (exit 2 otherwise, nothing started).`,
     )
-    .action(async (options: PurgeAsideOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPurgeAside(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: PurgeAsideOptions) => runPurgeAside(ctx, options), { listing: true }));
 }
 
 async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promise<void> {
@@ -88,19 +81,15 @@ export function asidePools(ctx: CliContext): string[] {
 }
 
 function printResult(ctx: CliContext, r: AsidePurgeResult, dryRun: boolean): void {
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ ...r, dryRun }, null, 2));
-    return;
-  }
-  const rows = [...r.removed.map((x) => ({ ...x, outcome: dryRun ? 'would remove' : 'removed' })), ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` }))];
-  console.log(
-    rows.length
-      ? renderTable(rows, [
-          { header: 'POOL', value: (x) => x.pool },
-          { header: 'IMAGE', value: (x) => x.image },
-          { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
-          { header: 'OUTCOME', value: (x) => x.outcome },
-        ])
-      : 'no moved-aside images',
-  );
+  ctx.list({
+    rows: [...r.removed.map((x) => ({ ...x, outcome: dryRun ? 'would remove' : 'removed' })), ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` }))],
+    document: { ...r, dryRun },
+    empty: 'no moved-aside images',
+    fields: [
+      { header: 'POOL', value: (x) => x.pool },
+      { header: 'IMAGE', value: (x) => x.image },
+      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt), raw: (x) => x.asideAt },
+      { header: 'OUTCOME', value: (x) => x.outcome },
+    ],
+  });
 }

@@ -8,7 +8,8 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { rescueInstance } from '../../workflows/rescue-instance.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
@@ -48,14 +49,7 @@ Examples:
   vmbackup rescue 3f1c… --dry-run
   vmbackup rescue 3f1c… --at 2026-11-20 --yes`,
     )
-    .action(async (vm: string, options: RescueOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runRescue(ctx, vm, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, vm: string, options: RescueOptions) => runRescue(ctx, vm, options)));
 }
 
 async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): Promise<void> {

@@ -13,7 +13,8 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import type { restoreProject } from '../../workflows/restore-project.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
@@ -63,16 +64,13 @@ Examples:
   vmbackup restore --project tools --at 2026-11-20 --yes
   vmbackup restore 3f1c… --version 2ac24c4a-e316-11ea-939c-b02628295df0 --yes`,
     )
-    .action(async (vm: string | undefined, options: RestoreOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
+    .action(
+      withContext(async (ctx, vm: string | undefined, options: RestoreOptions) => {
         if ((vm === undefined) === (options.project === undefined)) throw new InvalidInputError('give a VM id or --project, not both and not neither');
         if (options.project !== undefined) await runProjectRestore(ctx, options.project, options);
         else await runRestore(ctx, vm!, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+      }),
+    );
 }
 
 /** Parses --at: a day means the end of that day (UTC). */
