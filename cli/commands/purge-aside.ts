@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { AsidePurgeResult } from '../../activities/aside-activities.ts';
 import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { purgeAside } from '../../workflows/purge-aside.ts';
@@ -27,7 +28,7 @@ export function registerPurgeAside(program: Command): void {
     .description('remove images that completed restores moved aside, once older than restore.keep_aside_days')
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--as-of <date>', 'judge ages as of this date (UTC) instead of now; a later date only with --dry-run, to see what a later purge will remove')
+    .option('--as-of <when>', `judge ages as of then instead of now (a later time only with --dry-run, to see what a later purge will remove): ${TIME_SPEC_FORMS}`)
     .option('--image <name>', 'also remove this aside image (repeatable), even if its restore did not complete or it is young', (v: string, all: string[] = []) => [...all, v])
     .addHelpText(
       'after',
@@ -45,8 +46,7 @@ Off a terminal, --dry-run or --yes is required (exit 2 otherwise, nothing starte
 
 async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promise<void> {
   const consent = consentOf(options, { command: 'purge-aside', action: 'removes images restores moved aside' });
-  const now = options.asOf === undefined ? new Date() : new Date(options.asOf);
-  if (Number.isNaN(now.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const now = options.asOf === undefined ? new Date() : parseTimeSpec(options.asOf, { option: '--as-of', now: new Date(), day: 'start' });
   if (now.getTime() > Date.now() && consent.kind !== 'dry-run') {
     throw new InvalidInputError(`--as-of ${now.toISOString()} is in the future: only a --dry-run may look ahead; nothing was removed`);
   }

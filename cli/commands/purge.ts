@@ -3,6 +3,7 @@
 // is named on stderr and skipped, and the exit code says the purge is partial.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { keepRulesOf, liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { consentOf } from '../confirm.ts';
@@ -29,7 +30,7 @@ export function registerPurge(program: Command): void {
     .command('purge')
     .description('remove backup versions past their lifespan, then free their space (backy2 cleanup)')
     .option('--host <name>', 'purge only this backup host (default: every host in the config)')
-    .option('--as-of <time>', 'judge ages and expiries as of this time (ISO 8601, UTC) instead of now')
+    .option('--as-of <when>', `judge ages and expiries as of then instead of now: ${TIME_SPEC_FORMS}`)
     .option('-n, --dry-run', 'list what would be removed and why, remove nothing; prints the line that confirms this plan')
     .option('-y, --yes', 'remove the versions of the plan given with --plan')
     .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
@@ -64,8 +65,7 @@ Examples:
 async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
   const consent = consentOf(options, { command: 'purge', action: 'removes backup versions', planRequired: true });
   const now = new Date();
-  const asOf = options.asOf === undefined ? undefined : new Date(options.asOf);
-  if (asOf && Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const asOf = options.asOf === undefined ? undefined : parseTimeSpec(options.asOf, { option: '--as-of', now, day: 'start' });
   if (asOf && asOf > now && consent.kind !== 'dry-run') {
     throw new InvalidInputError(
       `--as-of ${asOf.toISOString()} is later than now (${now.toISOString()}): a purge removes only what has expired by now; nothing was removed`,

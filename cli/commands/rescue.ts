@@ -13,7 +13,7 @@ import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
-import { chooseVersion, withAskedVersion } from './restore.ts';
+import { AT_HELP, chooseVersion, withAskedVersion } from './restore.ts';
 
 interface RescueOptions {
   version?: string;
@@ -29,7 +29,7 @@ export function registerRescue(program: Command): void {
     .description('bring back a VM deleted from OpenStack: create a server like it and restore its disk from a backup')
     .argument('<vm>', 'id of the deleted VM')
     .option('--version <uid>', 'the version to restore')
-    .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
+    .option('--at <when>', AT_HELP)
     .option('--network <net>', 'network for the new server (default: the first one recorded)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'check and print the plan, create and change nothing')

@@ -7,7 +7,7 @@ import { InvalidInputError } from '../../lib/errors.ts';
 import { VmId } from '../../lib/naming.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
-import { runRestore } from './restore.ts';
+import { AT_HELP, runRestore } from './restore.ts';
 
 interface Options {
   version?: string;
@@ -20,7 +20,7 @@ interface Options {
 function common(cmd: Command): Command {
   return cmd
     .option('--version <uid>', 'the version to restore (see `vmbackup ls --workload …`)')
-    .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
+    .option('--at <when>', AT_HELP)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the plan, change nothing');
 }

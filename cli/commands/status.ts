@@ -8,7 +8,8 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { formatDate, formatDuration } from '../output/format.ts';
-import { byStatusOrder, parseSince, StatusFilters, statusQuery } from '../status-query.ts';
+import { byStatusOrder, StatusFilters, statusQuery } from '../status-query.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 
 interface StatusOptions {
   host?: string;
@@ -29,7 +30,7 @@ export function registerStatus(program: Command): void {
     .option('--project <id>', 'only operations of this project')
     .option('--operation <name>', 'only this operation: backup, plan, list, restore, purge, nightly')
     .option('--workload <kind>', 'only this workload: vms, volumes, images')
-    .option('--since <span|date>', 'finished operations started since then (running ones are always shown)', '24h')
+    .option('--since <when>', `finished operations started since then (running ones are always shown): ${TIME_SPEC_FORMS}`, '24h')
     .option('--limit <n>', 'at most this many rows', '50')
     .addHelpText(
       'after',
@@ -48,7 +49,7 @@ async function runStatus(ctx: CliContext, options: StatusOptions): Promise<void>
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new InvalidInputError(`--limit '${options.limit}': expected a whole number from 1 to 10000`);
   const { host, vm, project, operation, workload } = options;
-  const filters = StatusFilters.safeParse({ host, vm, project, operation, workload, since: parseSince(options.since, new Date()) });
+  const filters = StatusFilters.safeParse({ host, vm, project, operation, workload, since: parseTimeSpec(options.since, { option: '--since', now: new Date(), day: 'start' }) });
   if (!filters.success) throw new InvalidInputError(`invalid filter: ${prettifyError(filters.error)}`);
   const query = statusQuery(filters.data);
   const client = await ctx.temporal();
