@@ -7,6 +7,7 @@ import type { Workflow } from '@temporalio/common';
 import type { OperationName } from '../lib/search-attributes.ts';
 import { carryOutPlan, type Consent, type PlannedHostResult } from './confirm.ts';
 import type { CliContext } from './context.ts';
+import type { Rows } from './output/render.ts';
 import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from './per-host.ts';
 
 export interface PlannedHostCommand<W extends Workflow> {
@@ -52,20 +53,24 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
 }
 
 /**
- * What a planned command prints: under `-o json` the dry-run flag, the plan
- * token, the results (under `key`) and the hosts that did not answer; else its
- * table and, after a dry run, the line that carries the plan out.
+ * What a planned command prints: under `-f json` the dry-run flag, the plan
+ * token, the results (under `key`) and the hosts that did not answer; under
+ * `-f table` its report and, after a dry run, the line that carries the plan
+ * out; under value or csv (or with `-c`) its rows.
  */
-export function printPlanned<R>(
+export function printPlanned<R, Row>(
   ctx: CliContext,
   outcome: { dryRun: boolean; plan?: string | undefined; confirm?: string | undefined; results: R[]; errors: Array<{ host: string; error: string }> },
-  show: (results: R[]) => void,
+  listing: { rows?: (results: R[]) => Rows<Row>; show: (results: R[]) => void },
   key: 'hosts' | 'results' = 'hosts',
 ): void {
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ dryRun: outcome.dryRun, plan: outcome.plan, [key]: outcome.results, errors: outcome.errors }, null, 2));
-    return;
-  }
-  show(outcome.results);
-  if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+  ctx.list({
+    // A command that is no listing (takeover) has only its report and its document.
+    ...(listing.rows?.(outcome.results) ?? { rows: [], fields: [] }),
+    document: { dryRun: outcome.dryRun, plan: outcome.plan, [key]: outcome.results, errors: outcome.errors },
+    report: () => {
+      listing.show(outcome.results);
+      if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+    },
+  });
 }

@@ -10,9 +10,9 @@ import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { listAside, putBackAside } from '../../workflows/aside-images.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
 import { idStamp } from '../per-host.ts';
 import { asidePools } from './purge-aside.ts';
 
@@ -22,14 +22,7 @@ export function registerAside(program: Command): void {
     .command('ls')
     .description('list aside images whose restore did not complete (--all: every aside image)')
     .option('--all', 'also those whose restore completed (purge-aside removes them after keep_aside_days)')
-    .action(async (options: { all?: boolean }, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runLs(ctx, Boolean(options.all));
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: { all?: boolean }) => runLs(ctx, Boolean(options.all)), { listing: true }))
   aside
     .command('put-back')
     .description('rename an aside image back under its name; what is there now is moved aside, never deleted')
@@ -48,14 +41,7 @@ An unknown aside image exits 3.
 Example:
   vmbackup aside put-back 3f1c…_disk.vmbackup-aside-20261125T215651 --dry-run`,
     )
-    .action(async (image: string, options: { dryRun?: boolean; yes?: boolean }, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPutBack(ctx, image, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, image: string, options: { dryRun?: boolean; yes?: boolean }) => runPutBack(ctx, image, options)));
 }
 
 /** A backup host with a worker: Ceph is the same from all of them. */
@@ -84,24 +70,19 @@ async function runLs(ctx: CliContext, all: boolean): Promise<void> {
     const status = a.restoreId ? await client.workflow.getHandle(a.restoreId).describe().then((d) => d.status.name, () => 'unknown') : 'unknown';
     rows.push({ ...a, restoreStatus: status });
   }
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify(rows, null, 2));
-    return;
-  }
-  if (!rows.length) {
-    console.log(all ? 'no aside images' : 'no stranded aside images (every restore that moved one aside completed)');
-    return;
-  }
-  console.log(
-    renderTable(rows, [
+  ctx.list({
+    rows,
+    document: rows,
+    empty: all ? 'no aside images' : 'no stranded aside images (every restore that moved one aside completed)',
+    fields: [
       { header: 'POOL', value: (x) => x.pool },
-      { header: 'ASIDE IMAGE', value: (x) => x.image },
+      { header: 'ASIDE IMAGE', name: 'image', value: (x) => x.image },
       { header: 'BELONGS TO', value: (x) => x.belongsTo },
-      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
-      { header: 'RESTORE', value: (x) => x.restoreId ?? (x.putBackOf ? `(moved out by put-back of ${x.putBackOf})` : '-') },
+      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt), raw: (x) => x.asideAt },
+      { header: 'RESTORE', value: (x) => x.restoreId ?? (x.putBackOf ? `(moved out by put-back of ${x.putBackOf})` : '-'), raw: (x) => x.restoreId },
       { header: 'STATUS', value: (x) => (x.completedAt ? `completed ${formatDate(x.completedAt)}` : x.restoreStatus) },
-    ]),
-  );
+    ],
+  });
 }
 
 async function runPutBack(ctx: CliContext, aside: string, options: { dryRun?: boolean; yes?: boolean }): Promise<void> {

@@ -10,7 +10,8 @@ import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
@@ -53,14 +54,7 @@ Examples:
   vmbackup backup 3f1c…-…-…  --dry-run
   vmbackup backup web01 --host backup2 --wait`,
     )
-    .action(async (vm: string, options: BackupOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runBackup(ctx, vm, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, vm: string, options: BackupOptions) => runBackup(ctx, vm, options)));
 }
 
 async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): Promise<void> {

@@ -8,12 +8,13 @@ import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { rescueInstance } from '../../workflows/rescue-instance.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { resolveDiskArg } from '../resolve-disk.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
-import { chooseVersion, withAskedVersion } from './restore.ts';
+import { AT_HELP, chooseVersion, withAskedVersion } from './restore.ts';
 
 interface RescueOptions {
   version?: string;
@@ -29,7 +30,7 @@ export function registerRescue(program: Command): void {
     .description('bring back a VM deleted from OpenStack: create a server like it and restore its disk from a backup')
     .argument('<vm>', 'id of the deleted VM (or a name the inventory still knows)')
     .option('--version <uid>', 'the version to restore')
-    .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
+    .option('--at <when>', AT_HELP)
     .option('--network <net>', 'network for the new server (default: the first one recorded)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'check and print the plan, create and change nothing')
@@ -49,14 +50,7 @@ Examples:
   vmbackup rescue 3f1c… --dry-run
   vmbackup rescue 3f1c… --at 2026-11-20 --yes`,
     )
-    .action(async (vm: string, options: RescueOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runRescue(ctx, vm, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, vm: string, options: RescueOptions) => runRescue(ctx, vm, options)));
 }
 
 async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): Promise<void> {

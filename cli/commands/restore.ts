@@ -2,6 +2,7 @@
 // as a restoreInstance workflow on the backup host that holds the version.
 import { type Command, Option } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { VersionUid, type Workload, workloadImage } from '../../lib/naming.ts';
 import { IfBusy } from '../../lib/operations/disk-lock.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
@@ -13,8 +14,9 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import type { restoreProject } from '../../workflows/restore-project.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { resolveDiskArg } from '../resolve-disk.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
@@ -39,7 +41,7 @@ export function registerRestore(program: Command): void {
     .option('--project <name>', 'mass restore: every VM of this project (needs compute.driver: openstack)')
     .option('--parallel <n>', 'mass restore: VMs restored at once', '2')
     .option('--version <uid>', 'the version to restore (see `vmbackup ls VM`)')
-    .option('--at <date>', 'the newest valid version made at or before this date (YYYY-mm-dd or an ISO time, UTC)')
+    .option('--at <when>', AT_HELP)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the plan, change nothing')
     .addOption(new Option('--if-busy <what>', 'another operation (a backup) holds the disk: refuse (exit 5) or wait until it is done').choices(IfBusy.options).default('refuse'))
@@ -64,25 +66,20 @@ Examples:
   vmbackup restore --project tools --at 2026-11-20 --yes
   vmbackup restore 3f1c… --version 2ac24c4a-e316-11ea-939c-b02628295df0 --yes`,
     )
-    .action(async (vm: string | undefined, options: RestoreOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
+    .action(
+      withContext(async (ctx, vm: string | undefined, options: RestoreOptions) => {
         if ((vm === undefined) === (options.project === undefined)) throw new InvalidInputError('give a VM id or --project, not both and not neither');
         if (options.project !== undefined) await runProjectRestore(ctx, options.project, options);
         else await runRestore(ctx, vm!, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+      }),
+    );
 }
 
-/** Parses --at: a day means the end of that day (UTC). */
-function parseAt(at: string): Date {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(at);
-  const d = new Date(day ? `${at}T23:59:59.999Z` : at);
-  if (Number.isNaN(d.getTime())) throw new InvalidInputError(`--at '${at}' is not a date: expected YYYY-mm-dd or an ISO time`);
-  return d;
-}
+/** `--at`: a bare day means the end of that day (a version made on it counts). */
+const parseAt = (at: string): Date => parseTimeSpec(at, { option: '--at', now: new Date(), day: 'end' });
+
+/** The help of every `--at` (restore, restore-image, restore-volume, rescue). */
+export const AT_HELP = `the newest valid version made at or before then: ${TIME_SPEC_FORMS} (a bare day: its end; UTC unless an offset is given)`;
 
 /** A `--version` that is not among the disk's own versions is looked up by uid, so the error can say whose it is. */
 export async function withAskedVersion(ctx: CliContext, vmId: string, own: HostVersion[], options: RestoreOptions): Promise<HostVersion[]> {

@@ -10,7 +10,8 @@ import { nightlyProgressQuery } from '../../workflows/definitions.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from '../../lib/operations/nightly-start.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
 import { awaitResult, type ReconnectOptions } from '../await-result.ts';
@@ -43,14 +44,7 @@ Examples:
   vmbackup run-nightly --wait
   vmbackup run-nightly --host backup1 --workload volumes --dry-run`,
     )
-    .action(async (options: RunNightlyOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        process.exitCode = await runNightly(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: RunNightlyOptions) => runNightly(ctx, options)));
 }
 
 async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<number> {

@@ -3,9 +3,9 @@
 // more than one backup snapshot of that host (a leak of Ceph space). Read only;
 // each host computes its own and sends a page (lib/listings/excess.ts).
 import type { Command } from 'commander';
-import { InvalidInputError } from '../../lib/errors.ts';
 import { leftAfter, MAX_PAGE } from '../../lib/listings/page.ts';
 import { keepRulesOf, liveForDaysOf } from '../../lib/operations/purge.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
@@ -26,7 +26,7 @@ export function registerShowExcess(program: Command): void {
     .command('show-excess')
     .description('disks holding more versions, or more backup snapshots, than their policy allows (changes nothing)')
     .option('--host <name>', 'only this backup host')
-    .option('--as-of <date>', 'judge the versions as a purge at this time would (default: now)')
+    .option('--as-of <when>', `judge the versions as a purge then would (default: now): ${TIME_SPEC_FORMS}`)
     .option('--limit <n>', `disks shown per host at most (up to ${MAX_PAGE})`, '100')
     .option('--offset <n>', 'disks skipped first on each host (the next page)', '0')
     .addHelpText(
@@ -41,15 +41,17 @@ Most excess first.
 
 Examples:
   vmbackup show-excess
-  vmbackup show-excess --host backup1 -o json`,
+  vmbackup show-excess --host backup1 -f json
+  vmbackup show-excess --as-of 2026-12-24 -f value -c disk`,
     )
     .action(withContext((ctx, options: ShowExcessOptions) => runShowExcess(ctx, options), { listing: true }));
 }
 
 async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promise<void> {
   const { limit, offset } = parsePaging(options);
-  const asOf = options.asOf === undefined ? new Date() : new Date(options.asOf);
-  if (Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  // Read as purge reads it (lib/time-spec.ts): the same forms, a day is its first instant.
+  const now = new Date();
+  const asOf = options.asOf === undefined ? now : parseTimeSpec(options.asOf, { option: '--as-of', now, day: 'start' });
   const { workloads, purge } = ctx.config;
   const targets = (['vms', 'volumes', 'images'] as const).flatMap((workload) => (workloads[workload] ? [{ workload, pool: workloads[workload].pool }] : []));
   const policy = { asOf: asOf.toISOString(), minAgeDays: purge.min_age_days, liveForDays: liveForDaysOf(workloads), ...keepRulesOf(workloads) };

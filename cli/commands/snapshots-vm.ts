@@ -32,7 +32,7 @@ keeps ${SNAPSHOTS_PER_DISK_PER_HOST} (its last backup's, the base of the next in
 
 Examples:
   vmbackup snapshots --vm web01
-  vmbackup snapshots --vm 3f1c…-…-… -o json`,
+  vmbackup snapshots --vm 3f1c…-…-… -f json`,
     )
     .action(
       withContext(

@@ -20,7 +20,8 @@ import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { awaitResult } from '../await-result.ts';
 import { carryOutPlan, consentOf, type PlannedRuns } from '../confirm.ts';
 import { LIVE_WITHIN_MS } from '../config-guard.ts';
-import { CliContext, type GlobalOptions, TemporalUnavailableError } from '../context.ts';
+import { withContext } from '../action.ts';
+import { type CliContext, TemporalUnavailableError } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
 import { idStamp } from '../per-host.ts';
@@ -72,14 +73,7 @@ Examples:
   vmbackup takeover --from backup1 --dry-run
   vmbackup takeover --from backup1 --yes --plan backup2:3f2a9c1e04`,
     )
-    .action(async (options: TakeoverOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        process.exitCode = await runTakeover(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: TakeoverOptions) => runTakeover(ctx, options)));
 }
 
 async function runTakeover(ctx: CliContext, options: TakeoverOptions): Promise<number> {
@@ -102,7 +96,7 @@ async function runTakeover(ctx: CliContext, options: TakeoverOptions): Promise<n
     describe: (results) => `back up ${results.reduce((n, r) => n + r.summary.counts.planned, 0)} disks on ${results.map((r) => r.host).join(', ')} and remove ${lost}'s snapshots on them`,
     show: ({ results }) => printRuns(results),
   });
-  printPlanned(ctx, outcome, printRuns, 'results');
+  printPlanned(ctx, outcome, { show: printRuns }, 'results');
   for (const e of outcome.errors) console.error(`warning: host ${e.host}: nothing was taken over: ${e.error}`);
   return outcome.errors.length || outcome.results.some((r) => r.summary.counts.failed > 0) ? EXIT.failed : EXIT.ok;
 }

@@ -8,10 +8,12 @@ import type { InventoryDisk, InventorySnapshot } from '../../lib/fleet/inventory
 import { assignmentOf } from '../../lib/fleet/policy.ts';
 import { assignedHost, backupsPerHost, describeAssignment, exclusionOfDisk, type HostBackups, matchDisks } from '../../lib/fleet/where.ts';
 import { ProjectId } from '../../lib/operations/where.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { queryInventory } from '../inventory-query.ts';
 import { formatDate } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
 
@@ -41,14 +43,7 @@ Examples:
   vmbackup where 5f1a…
   vmbackup where 5f1a… --vm web01 -o json`,
     )
-    .action(async (project: string, options: WhereOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runWhere(ctx, project, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, project: string, options: WhereOptions) => runWhere(ctx, project, options), { listing: true }));
 }
 
 interface DiskPlacement {
@@ -104,30 +99,37 @@ async function runWhere(ctx: CliContext, rawProject: string, options: WhereOptio
     }),
   );
   const errors = [...unreachable].map(([host, error]) => ({ host, error }));
-  if (ctx.output === 'json') {
-    console.log(
-      JSON.stringify(
-        {
-          project: project.data,
-          workload: options.workload,
-          assignment: { ...assignment, text: describeAssignment(assignment) },
-          inventory: { driver: inventory.driver, takenAt: inventory.takenAt, disks: inventory.disks.length },
-          disks: placements,
-          errors,
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    printWhere(project.data, describeAssignment(assignment), inventory, placements, options);
-  }
+  ctx.list({
+    rows: placements,
+    fields: placementFields(options.workload),
+    document: {
+      project: project.data,
+      workload: options.workload,
+      assignment: { ...assignment, text: describeAssignment(assignment) },
+      inventory: { driver: inventory.driver, takenAt: inventory.takenAt, disks: inventory.disks.length },
+      disks: placements,
+      errors,
+    },
+    report: () => printWhere(project.data, describeAssignment(assignment), inventory, placements, options),
+  });
   for (const e of errors) console.error(`warning: host ${e.host} did not answer, its backups are not shown: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
 
+/** One row per disk of the project; `-c id` names the disk column whatever the workload. */
+function placementFields(workload: WhereOptions['workload']): Field<DiskPlacement>[] {
+  return [
+    { header: workload === 'vms' ? 'VM' : 'VOLUME', name: 'id', value: (p) => p.id },
+    { header: 'NAME', value: (p) => p.name || undefined },
+    { header: 'STATUS', value: (p) => p.status },
+    { header: 'ON CEPH', value: (p) => p.onCeph },
+    { header: 'ASSIGNED', value: (p) => p.assignedTo },
+    { header: 'EXCLUDED', value: (p) => p.excluded ?? 'no' },
+    { header: 'BACKUPS', value: (p) => p.backups.map((b) => `${b.host}: ${b.versions}, newest ${formatDate(b.newest)}`).join('; ') || 'none' },
+  ];
+}
+
 function printWhere(project: string, assignment: string, inventory: InventorySnapshot, placements: DiskPlacement[], options: WhereOptions): void {
-  const noun = options.workload === 'vms' ? 'VM' : 'VOLUME';
   console.log(
     renderTable(
       [
@@ -144,15 +146,7 @@ function printWhere(project: string, assignment: string, inventory: InventorySna
   if (placements.length === 0) return;
   console.log();
   console.log(
-    renderTable(placements, [
-      { header: noun, value: (p) => p.id },
-      { header: 'NAME', value: (p) => p.name || undefined },
-      { header: 'STATUS', value: (p) => p.status },
-      { header: 'ON CEPH', value: (p) => p.onCeph },
-      { header: 'ASSIGNED', value: (p) => p.assignedTo },
-      { header: 'EXCLUDED', value: (p) => p.excluded ?? 'no' },
-      { header: 'BACKUPS', value: (p) => p.backups.map((b) => `${b.host}: ${b.versions}, newest ${formatDate(b.newest)}`).join('; ') || 'none' },
-    ]),
+    renderTable(placements, placementFields(options.workload)),
   );
   if (options.vm === undefined) return;
   for (const p of placements) {

@@ -22,6 +22,8 @@ type Cell = string | number | boolean | null | undefined;
 export interface Field<Row> extends Column<Row> {
   name?: string;
   raw?: (row: Row) => Cell;
+  /** Shown only when `-c` names it (a long cell, such as a URL, that would crowd the table). */
+  onRequest?: boolean;
 }
 
 export interface Listing<Row> {
@@ -31,7 +33,12 @@ export interface Listing<Row> {
   empty?: string;
   /** `-f json` without `-c` prints this instead of the rows (the command's established JSON). */
   document?: unknown;
+  /** `-f table` without `-c` prints the command's whole report this way (several tables, notes) instead of the rows' table. */
+  report?: () => void;
 }
+
+/** The rows and columns alone, for a command that wraps them in its own report. */
+export type Rows<Row> = Pick<Listing<Row>, 'rows' | 'fields' | 'empty'>;
 
 /** The name `-c` knows a column by. */
 export const fieldName = <Row>(f: Field<Row>): string => f.name ?? f.header.toLowerCase().replace(/\s+/g, '-');
@@ -40,7 +47,7 @@ const normalize = (name: string) => name.toLowerCase().replace(/[\s_]+/g, '-');
 
 /** The fields `-c` picked, in its order; an unknown name is refused with the valid ones listed (exit 2). */
 export function pickFields<Row>(fields: readonly Field<Row>[], wanted: readonly string[]): Field<Row>[] {
-  if (wanted.length === 0) return [...fields];
+  if (wanted.length === 0) return fields.filter((f) => !f.onRequest);
   return wanted.map((w) => {
     const found = fields.find((f) => normalize(fieldName(f)) === normalize(w) || normalize(f.header) === normalize(w));
     if (!found) {
@@ -78,6 +85,7 @@ export function renderListing<Row>(options: RenderOptions, listing: Listing<Row>
 
 /** Prints the listing on stdout (nothing at all when there is nothing to print). */
 export function printListing<Row>(options: RenderOptions, listing: Listing<Row>): void {
+  if (options.format === 'table' && options.columns.length === 0 && listing.report) return listing.report();
   const text = renderListing(options, listing);
   if (text !== '') console.log(text);
 }

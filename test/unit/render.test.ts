@@ -22,6 +22,7 @@ const fields: Field<Version>[] = [
   { header: 'SIZE', value: (r) => `${r.size / 1024} KiB`, raw: (r) => r.size, align: 'right' },
   { header: 'VALID', value: (r) => r.valid },
   { header: 'ON CEPH', value: (r) => r.note },
+  { header: 'URL', value: (r) => `http://ui/${r.uid}`, onRequest: true },
 ];
 const render = (format: Format, columns: string[] = [], extra: { document?: unknown; empty?: string; rows?: Version[] } = {}) =>
   renderListing({ format, columns }, { rows: extra.rows ?? rows, fields, ...extra });
@@ -50,11 +51,13 @@ test('-f json: an array of objects keyed by column name with raw values; a docum
 test('-f table: formatted cells; -c narrows the table; no rows gives the command\'s sentence', () => {
   assert.equal(render('table', ['uid', 'size']), 'UID   SIZE\nu-1  2 KiB\nu-2  1 KiB');
   assert.equal(render('table', [], { rows: [], empty: 'no backups of VM x' }), 'no backups of VM x');
+  assert.doesNotMatch(render('table'), /URL|http/);
+  assert.equal(render('value', ['url']), 'http://ui/u-1\nhttp://ui/u-2');
 });
 
 test('an unknown column is refused with the valid names listed', () => {
   assert.throws(
     () => render('value', ['uid', 'colour']),
-    (err: unknown) => err instanceof InvalidInputError && /-c\/--column 'colour': no such column \(valid: date, uid, size, valid, on-ceph\)/.test(err.message),
+    (err: unknown) => err instanceof InvalidInputError && /-c\/--column 'colour': no such column \(valid: date, uid, size, valid, on-ceph, url\)/.test(err.message),
   );
 });
