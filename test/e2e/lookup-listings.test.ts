@@ -104,6 +104,9 @@ test("backup NAME goes to its project's assigned host, records the project, and 
   // What `openstack … -f value -c ID` users expect: one bare uid.
   const uid = await cli('ls', WEB_NAME, '-f', 'value', '-c', 'uid');
   assert.equal(uid.stdout.trim(), byName.versions[0]!.uid);
+  // status --vm takes the name too: the backup is listed under the VM's id.
+  const status = await json<{ operations: Array<{ operation: string; vm: string }> }>('status', '--vm', WEB_NAME, '--since', '1h', '--operation', 'backup');
+  assert.deepEqual(status.operations.map((o) => `${o.operation} ${o.vm}`), [`backup ${WEB}`]);
 });
 
 test('--host against the assignment is obeyed, with a warning naming the assigned host', async () => {
