@@ -20,7 +20,8 @@ import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, runPerHost } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 
 interface PlanOptions {
   host?: string;

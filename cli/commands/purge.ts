@@ -13,7 +13,7 @@ import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface PurgeOptions {

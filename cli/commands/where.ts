@@ -2,7 +2,6 @@
 // rule, and for each of its VMs (or volumes) whether a rule excludes it and on
 // which hosts its backups actually are. The inventory is taken by a host's
 // worker (workflow listInventory), so this needs no OpenStack credentials here.
-import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
 import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
 import type { InventoryDisk, InventorySnapshot } from '../../lib/fleet/inventory.ts';
@@ -20,6 +19,7 @@ import { formatDate } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
+import { lookupId } from '../workflow-id.ts';
 
 interface WhereOptions {
   vm?: string;
@@ -129,7 +129,7 @@ async function projectInventory(ctx: CliContext, input: ListInventoryInput, pref
   if (host === undefined) throw new VmbackupError('no backup host has a running worker: nobody can take the inventory', 'Start the workers first (scripts/workers.sh start on the local stack).');
   return client.workflow.execute<typeof listInventory>('listInventory', {
     taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-    workflowId: `where/${input.project}/${randomUUID()}`,
+    workflowId: lookupId('where', input.project ?? 'all'),
     args: [input],
     typedSearchAttributes: [
       { key: Operation, value: 'list' },
