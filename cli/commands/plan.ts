@@ -52,7 +52,7 @@ The prediction follows this config's assignments: edit a copy, pass it with
 
 Examples:
   vmbackup plan
-  vmbackup plan --host backup1 -o json`,
+  vmbackup plan --host backup1 -f json`,
     )
     .action(withContext((ctx, options: PlanOptions) => runPlan(ctx, options), { listing: true }));
 }

@@ -57,7 +57,7 @@ Examples:
   vmbackup purge --dry-run
   vmbackup purge --host backup1 --dry-run --disk 3f1c…_disk
   vmbackup purge --host backup1 --yes --plan backup1:3f2a9c1e04
-  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -o json`,
+  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -f json`,
     )
     .action(withContext((ctx, options: PurgeOptions) => runPurge(ctx, options), { listing: true }));
 }

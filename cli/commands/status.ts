@@ -35,12 +35,12 @@ export function registerStatus(program: Command): void {
     .addHelpText(
       'after',
       `
-The same list in the Web UI: Workflows, filtered by the query printed with -o json.
+The same list in the Web UI: Workflows, filtered by the query printed with -f json.
 
 Examples:
   vmbackup status
   vmbackup status --host backup1 --since 7d --limit 200
-  vmbackup status --vm 3f1c…-…-… --operation backup -o json`,
+  vmbackup status --vm 3f1c…-…-… --operation backup -f json`,
     )
     .action(withContext((ctx, options: StatusOptions) => runStatus(ctx, options), { listing: true }));
 }
