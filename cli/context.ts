@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { configFingerprint } from '../lib/config/fingerprint.ts';
 import { chooseConfig, type LoadedConfig, loadConfig } from '../lib/config/load.ts';
 import { InvalidInputError, VmbackupError } from '../lib/errors.ts';
-import { tlsOptions } from '../lib/temporal/connection.ts';
+import { tlsOptions, workflowUrl } from '../lib/temporal/connection.ts';
 import { assertWorkersRunThisConfig, configGuard } from './config-guard.ts';
 import { FORMATS, type Format, type Listing, printListing } from './output/render.ts';
 
@@ -48,6 +48,19 @@ export class CliContext {
   /** Prints a listing as `-f`/`-c` asked. */
   list<Row>(listing: Listing<Row>): void {
     printListing({ format: this.format, columns: this.columns }, listing);
+  }
+
+  /** Progress lines (on stderr) for people: under `-f table`. */
+  get showProgress(): boolean {
+    return this.output === 'table';
+  }
+
+  /**
+   * The one way a command says it started a workflow: its id and its Web UI
+   * page, on stderr (stdout stays the result, in any format).
+   */
+  announce(what: string, workflowId: string, runId?: string): void {
+    console.error(`started ${what}: ${workflowId}\nhistory: ${workflowUrl(this.config.temporal, workflowId, runId)}`);
   }
 
   async temporal(): Promise<Client> {

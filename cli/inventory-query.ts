@@ -1,7 +1,6 @@
 // The inventory as a backup host's worker takes it (workflow listInventory),
 // narrowed on the host to one project or one id-or-name: the CLI needs no
 // OpenStack credentials, and the answer is as small as the question.
-import { randomUUID } from 'node:crypto';
 import { VmbackupError } from '../lib/errors.ts';
 import type { InventorySnapshot } from '../lib/fleet/inventory.ts';
 import type { ListInventoryInput } from '../lib/operations/where.ts';
@@ -10,6 +9,7 @@ import { hostTaskQueue } from '../lib/task-queues.ts';
 import { hostsWithWorkers } from '../lib/temporal/pollers.ts';
 import type { listInventory } from '../workflows/list-inventory.ts';
 import type { CliContext } from './context.ts';
+import { lookupId } from './workflow-id.ts';
 
 /** No backup host has a worker polling: nobody can take the inventory. */
 export class NoInventoryHostError extends VmbackupError {}
@@ -24,7 +24,7 @@ export async function queryInventory(ctx: CliContext, input: ListInventoryInput,
   // No VmId attribute: a look-up is no operation on the disk, and must not crowd its list in the Web UI.
   return client.workflow.execute<typeof listInventory>('listInventory', {
     taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-    workflowId: input.project !== undefined ? `where/${input.project}/${randomUUID()}` : `lookup/${input.workload}/${randomUUID()}`,
+    workflowId: input.project !== undefined ? lookupId('where', input.project) : lookupId('lookup', input.workload),
     args: [input],
     typedSearchAttributes: [
       { key: Operation, value: 'list' },

@@ -2,13 +2,15 @@
 // snapshots purge): each host's workflow plans; a dry run shows the plans and
 // the line that confirms them; the real run passes each host the digest it
 // confirmed, and the workflow removes nothing if its own plan differs.
-import type { Client, WorkflowResultType } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowResultType } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { OperationName } from '../lib/search-attributes.ts';
 import { carryOutPlan, type Consent, type PlannedHostResult } from './confirm.ts';
 import type { CliContext } from './context.ts';
 import type { Rows } from './output/render.ts';
-import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from './per-host.ts';
+import { executeHostWorkflow, runPerHost, wantedHosts } from './per-host.ts';
+import { withProgressLine, workflowsProgress } from './watch-progress.ts';
+import { idStamp } from './workflow-id.ts';
 
 export interface PlannedHostCommand<W extends Workflow> {
   workflowType: string;
@@ -33,7 +35,8 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
     run: (plans) => {
       const dryRun = plans === undefined;
       const stamp = command.stamp?.() ?? idStamp();
-      return runPerHost(ctx, client, only, (host) =>
+      const started: Array<{ label: string; handle: WorkflowHandle }> = [];
+      const runs = runPerHost(ctx, client, only, (host) =>
         executeHostWorkflow<W>(ctx, client, {
           workflowType: command.workflowType,
           idPrefix: command.idPrefix,
@@ -44,8 +47,11 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
           input: command.input(host, plans?.get(host)),
           ...(command.sharedQueue ? { sharedQueue: true } : {}),
           ...(command.useExisting ? { useExisting: true } : {}),
+          onStart: (label, handle) => started.push({ label, handle }),
         }) as Promise<R>,
       );
+      // A dry run is a quick look; the real run can take long (a purge's cleanup, many removals).
+      return withProgressLine(runs, ctx.showProgress && !dryRun, 2000, workflowsProgress(started));
     },
     describe: (results) => command.describe(results),
     show: ({ results }) => command.show(results),

@@ -11,9 +11,10 @@ import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { listAside, putBackAside } from '../../workflows/aside-images.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
 import { withContext } from '../action.ts';
+import { followStarted } from '../watch-progress.ts';
 import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp, lookupId } from '../workflow-id.ts';
 import { asidePools } from './purge-aside.ts';
 
 export function registerAside(program: Command): void {
@@ -61,7 +62,7 @@ async function runLs(ctx: CliContext, all: boolean): Promise<void> {
   const { client, host } = await anyHost(ctx);
   const found = await client.workflow.execute<typeof listAside>('listAside', {
     taskQueue: ctx.config.temporal.task_queue,
-    workflowId: `aside-ls/${idStamp()}`,
+    workflowId: lookupId('aside-ls'),
     args: [{ host, pools: asidePools(ctx) }],
     typedSearchAttributes: [{ key: Operation, value: 'list' }],
   });
@@ -89,13 +90,15 @@ async function runPutBack(ctx: CliContext, aside: string, options: { dryRun?: bo
   const consent = consentOf(options, { command: 'aside put-back', action: 'renames disks' });
   const { client, host } = await anyHost(ctx);
   const stamp = idStamp();
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof putBackAside>('putBackAside', {
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof putBackAside>('putBackAside', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `aside-put-back/${stamp}${dryRun ? '/dry-run' : ''}`,
       args: [{ host, pools: asidePools(ctx), aside, now: new Date().toISOString(), dryRun }],
       typedSearchAttributes: [{ key: Operation, value: dryRun ? 'plan' : 'restore' }],
     });
+    return followStarted(ctx, `${dryRun ? 'plan of a ' : ''}put-back of ${aside}`, handle);
+  };
   if (consent.kind !== 'confirmed') {
     const plan = await run(true);
     if (consent.kind === 'dry-run') return printPutBack(ctx, plan);

@@ -12,6 +12,7 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { backupInstance } from '../../workflows/backup-instance.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
+import { idStamp } from '../workflow-id.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
@@ -78,7 +79,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
     dryRun: Boolean(options.dryRun),
   };
   const now = new Date();
-  const stamp = now.toISOString().slice(0, 19).replaceAll(':', '');
+  const stamp = idStamp(now);
   // VM disks keep the plain `backup/<vm>/<day>`; volumes and images say which they are.
   const subject = workload === 'vms' ? disk.id : `${workload}/${disk.id}`;
   const workflowId = options.dryRun
@@ -111,19 +112,13 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
     }
   }
   const url = workflowUrl(ctx.config.temporal, workflowId);
-  if (ctx.output === 'table') {
-    console.error(
-      attached
-        ? `VM ${diskLabel(disk)} already has today's backup workflow ${workflowId}; attached to it (use --again for another)`
-        : `started ${options.dryRun ? 'dry run of ' : ''}backup of VM ${diskLabel(disk)} on ${host.name}: ${workflowId}`,
-    );
-    console.error(`history: ${url}`);
-  }
+  if (attached) console.error(`VM ${diskLabel(disk)} already has today's backup workflow ${workflowId}; attached to it (use --again for another)\nhistory: ${url}`);
+  else ctx.announce(`${options.dryRun ? 'dry run of ' : ''}backup of VM ${diskLabel(disk)} on ${host.name}`, workflowId);
   if (!options.wait && !options.dryRun) {
     if (ctx.output === 'json') console.log(JSON.stringify({ workflowId, runId, attached, url }, null, 2));
     return;
   }
-  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'backup' });
+  const result = await followProgress(handle, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'backup' });
   printResult(ctx, result, { workflowId, url, attached });
 }
 

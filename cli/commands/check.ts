@@ -26,7 +26,7 @@ Unlike every other command, the exit code is the Nagios plugin state:
 
 Examples:
   vmbackup check
-  vmbackup check --host backup1 -o json`,
+  vmbackup check --host backup1 -f json`,
     )
     .action(async (options: { host?: string }, command: Command) => {
       process.exitCode = await runCheck(command.optsWithGlobals<GlobalOptions>(), options);

@@ -20,7 +20,8 @@ import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, runPerHost } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 
 interface PlanOptions {
   host?: string;
@@ -51,7 +52,7 @@ The prediction follows this config's assignments: edit a copy, pass it with
 
 Examples:
   vmbackup plan
-  vmbackup plan --host backup1 -o json`,
+  vmbackup plan --host backup1 -f json`,
     )
     .action(withContext((ctx, options: PlanOptions) => runPlan(ctx, options), { listing: true }));
 }

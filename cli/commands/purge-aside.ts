@@ -11,9 +11,10 @@ import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { purgeAside } from '../../workflows/purge-aside.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
 import { withContext } from '../action.ts';
+import { followStarted } from '../watch-progress.ts';
 import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 
 interface PurgeAsideOptions {
   dryRun?: boolean;
@@ -54,13 +55,15 @@ async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promi
   const [host] = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, ctx.config.hosts.map((h) => h.name));
   if (!host) throw new VmbackupError('no backup host has a running worker', 'Start the workers first.');
   const stamp = idStamp();
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof purgeAside>('purgeAside', {
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof purgeAside>('purgeAside', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `purge-aside/${stamp}${dryRun ? '/dry-run' : ''}`,
       args: [{ host, pools: asidePools(ctx), keepDays: ctx.config.restore.keep_aside_days, now: now.toISOString(), dryRun, named: options.image ?? [] }],
       typedSearchAttributes: [{ key: Operation, value: dryRun ? 'plan' : 'purge' }],
     });
+    return followStarted(ctx, `purge-aside${dryRun ? ' (dry run)' : ''}`, handle, ctx.showProgress && !dryRun);
+  };
   // A name that is no aside image is refused before anything is removed.
   if (consent.kind !== 'confirmed' || options.image?.length) {
     const plan = await run(true);

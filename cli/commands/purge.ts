@@ -13,7 +13,7 @@ import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface PurgeOptions {
@@ -57,7 +57,7 @@ Examples:
   vmbackup purge --dry-run
   vmbackup purge --host backup1 --dry-run --disk 3f1c…_disk
   vmbackup purge --host backup1 --yes --plan backup1:3f2a9c1e04
-  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -o json`,
+  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -f json`,
     )
     .action(withContext((ctx, options: PurgeOptions) => runPurge(ctx, options), { listing: true }));
 }

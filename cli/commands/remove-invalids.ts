@@ -41,7 +41,7 @@ removed. On a terminal, without --yes, the plan is shown and you are asked.
 
 Examples:
   vmbackup remove-invalids --dry-run
-  vmbackup remove-invalids --host backup1 --yes --plan backup1:3f2a9c1e04 -o json`,
+  vmbackup remove-invalids --host backup1 --yes --plan backup1:3f2a9c1e04 -f json`,
     )
     .action(withContext((ctx, options: RemoveInvalidsOptions) => runRemoveInvalids(ctx, options), { listing: true }));
 }

@@ -51,7 +51,7 @@ TOKEN). If the plan changed since, nothing is removed. On a terminal, without
 
 Examples:
   vmbackup remove-unhandled --host backup1 --dry-run
-  vmbackup remove-unhandled --host backup1 --yes --plan backup1:3f2a9c1e04 -o json
+  vmbackup remove-unhandled --host backup1 --yes --plan backup1:3f2a9c1e04 -f json
   vmbackup remove-unhandled --host backup1 --disk 5e1f…_disk --include-last --dry-run`,
     )
     .action(withContext((ctx, options: RemoveUnhandledOptions) => runRemoveUnhandled(ctx, options), { listing: true }));

@@ -5,12 +5,13 @@ import { vmDiskImage } from '../../lib/naming.ts';
 import type { RescueResult } from '../../lib/operations/rescue.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
+import { followStarted } from '../watch-progress.ts';
 import type { rescueInstance } from '../../workflows/rescue-instance.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { resolveDiskArg } from '../resolve-disk.ts';
+import { idStamp } from '../workflow-id.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
@@ -63,11 +64,10 @@ async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): P
   if (!versions.some((v) => v.name === image)) throw new UnknownVersionError(`VM ${vmId} has no backup on any backup host`);
   const version = chooseVersion(vmId, image, await withAskedVersion(ctx, vmId, versions, options), options);
   const client = await ctx.temporal();
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  const stamp = idStamp();
   const run = (dryRun: boolean) => {
     const workflowId = `${dryRun ? 'rescue-plan' : 'rescue'}/${vmId}/${stamp}`;
-    if (!dryRun && ctx.output === 'table') console.error(`rescuing VM ${vmId} from ${version.uid} (${formatDate(version.date)}): ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
-    return client.workflow.execute<typeof rescueInstance>('rescueInstance', {
+    const started = client.workflow.start<typeof rescueInstance>('rescueInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
       workflowId,
       args: [
@@ -84,6 +84,7 @@ async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): P
       ],
       typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId, host: version.host }),
     });
+    return started.then((handle) => followStarted(ctx, `${dryRun ? 'plan of a ' : ''}rescue of VM ${vmId} from ${version.uid} (${formatDate(version.date)})`, handle, ctx.showProgress && !dryRun));
   };
   if (consent.kind !== 'confirmed') {
     // The plan comes from the host (a dry run of the same workflow): it checks the VM is gone and reads what was recorded.

@@ -17,11 +17,12 @@ import { askOnTerminal, consentOf } from '../confirm.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { resolveDiskArg } from '../resolve-disk.ts';
+import { idStamp } from '../workflow-id.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions, type HostVersion } from '../versions.ts';
-import { followProgress } from '../watch-progress.ts';
+import { followProgress, followStarted } from '../watch-progress.ts';
 
 interface RestoreOptions {
   version?: string;
@@ -166,7 +167,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const start = (dryRun: boolean) =>
     client.workflow.start<typeof restoreInstance>('restoreInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
-      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
+      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId}/${idStamp()}`,
       args: [{ ...input, dryRun }],
       typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId, host: version.host }),
     });
@@ -178,8 +179,8 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
 
   const handle = await start(false);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
-  if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
-  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
+  ctx.announce(`restore of ${noun} ${vmId} to ${version.uid} (${formatDate(version.date)}) from ${version.host}`, handle.workflowId);
+  const result = await followProgress(handle, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
   printResult(ctx, result, url);
 }
 
@@ -219,9 +220,9 @@ async function runProjectRestore(ctx: CliContext, project: string, options: Rest
   if (live.length === 0) throw new VmbackupError('no backup host has a running worker', 'Start the workers (scripts/workers.sh start, or the backup-host service).');
   for (const h of hosts.filter((x) => !live.includes(x))) console.error(`warning: host ${h} has no worker; its versions are not considered`);
   const input: RestoreProjectInput = { project, pool: ctx.config.workloads.vms.pool, hosts: live, at, concurrency, waitSeconds: ctx.config.compute.wait_seconds };
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof restoreProject>('restoreProject', {
+  const stamp = idStamp();
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof restoreProject>('restoreProject', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `${dryRun ? 'restore-plan' : 'restore'}/project/${project}/${stamp}`,
       args: [{ ...input, dryRun }],
@@ -230,12 +231,14 @@ async function runProjectRestore(ctx: CliContext, project: string, options: Rest
         { key: ProjectKey, value: project },
       ],
     });
+    // Each VM's restore is a child workflow: the line counts them while they run.
+    return followStarted(ctx, `${dryRun ? 'plan of a ' : ''}restore of project ${project}`, handle, ctx.showProgress && !dryRun);
+  };
   const plan = await run(true);
   if (plan.planned.length === 0) throw new UnknownVersionError(`project ${project} has no VMs in the compute service`);
   if (options.dryRun || !options.yes) printProjectResult(ctx, plan);
   if (options.dryRun) return;
   if (!options.yes) await askOnTerminal({ label: 'the project name', expected: project, plan: [`restore ${plan.planned.filter((p) => p.versionUid).length} VMs of ${project}, ${concurrency} at a time, each as above`] });
-  if (ctx.output === 'table') console.error(`restoring project ${project}: workflow restore/project/${project}/${stamp}\nhistory: ${workflowUrl(ctx.config.temporal, `restore/project/${project}/${stamp}`)}`);
   const result = await run(false);
   printProjectResult(ctx, result);
   if (result.failed.length) process.exitCode = 1;

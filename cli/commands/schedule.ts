@@ -8,9 +8,11 @@ import { InvalidInputError, PlanChangedError, UnknownScheduleError, VmbackupErro
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { formatPlanToken, planDigest } from '../../lib/plan-digest.ts';
 import { type DesiredSchedule, describeScheduleTime, desiredSchedules, schedulePrefix, WEEKDAYS, type Weekday } from '../../lib/schedules.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { askOnTerminal, confirmLine, type ConsentOptions, consentOf } from '../confirm.ts';
 import { withContext } from '../action.ts';
+import { awaitResult } from '../await-result.ts';
+import { describeRunning, withProgressLine } from '../watch-progress.ts';
+import { nightProgress } from './run-nightly.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
@@ -215,12 +217,16 @@ async function trigger(ctx: CliContext, id: string, options: { wait?: boolean })
     if (!workflowId) await sleep(500);
   }
   if (!workflowId) throw new VmbackupError(`schedule ${handle.scheduleId} did not start a run (is it paused, or a run still going? overlap policy skip)`, 'Check `vmbackup schedule list`.');
-  if (ctx.output === 'table') console.error(`triggered ${handle.scheduleId}: ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+  ctx.announce(`run of Schedule ${handle.scheduleId}`, workflowId);
   if (!options.wait) {
     if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId }, null, 2));
     return EXIT.ok;
   }
-  const result = (await client.workflow.getHandle(workflowId).result()) as unknown;
+  const run = client.workflow.getHandle(workflowId);
+  const reconnect = { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'scheduled run' };
+  // A night answers its progress query (disks done, running, failed); a purge, verify or drill shows what it runs now.
+  const progress = /\/(vms|volumes|images)$/.test(handle.scheduleId) ? () => nightProgress(run) : () => describeRunning(run);
+  const result = (await withProgressLine(awaitResult(run, reconnect), ctx.showProgress, 2000, progress)) as unknown;
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
   else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
   else if (isVerifySummary(result) || isDrillSummary(result)) console.log(renderCheckSummary(result, workflowId));

@@ -49,7 +49,7 @@ disk runs now and may still make its version; kept).
 
 Examples:
   vmbackup snapshots dangling
-  vmbackup snapshots dangling --host backup1 --workload vms -o json`,
+  vmbackup snapshots dangling --host backup1 --workload vms -f json`,
     )
     .action(withContext((ctx, options: SnapshotsOptions) => runSnapshots(ctx, options, { kind: 'dry-run' }, 'list'), { listing: true }));
   snapshots

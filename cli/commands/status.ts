@@ -37,7 +37,7 @@ export function registerStatus(program: Command): void {
     .addHelpText(
       'after',
       `
-The same list in the Web UI: Workflows, filtered by the query printed with -o json.
+The same list in the Web UI: Workflows, filtered by the query printed with -f json.
 
 Examples:
   vmbackup status

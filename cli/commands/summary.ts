@@ -30,7 +30,7 @@ copy. backy2 stores only changed blocks and dedups, so the stores use less
 
 Examples:
   vmbackup summary
-  vmbackup summary --project 5f1a… --host backup1 -o json`,
+  vmbackup summary --project 5f1a… --host backup1 -f json`,
     )
     .action(withContext((ctx, options: { project?: string; host?: string }) => runSummary(ctx, options), { listing: true }));
 }

@@ -14,7 +14,6 @@ import type { NightlyInput, NightlySummary } from '../../lib/operations/nightly.
 import { nightlyAttributes } from '../../lib/operations/nightly-start.ts';
 import { takeoverRefusal } from '../../lib/operations/takeover.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { hostsWithWorkers, NO_WORKER, recentPollers } from '../../lib/temporal/pollers.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { awaitResult } from '../await-result.ts';
@@ -24,7 +23,7 @@ import { withContext } from '../action.ts';
 import { type CliContext, TemporalUnavailableError } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 import { printPlanned } from '../planned-per-host.ts';
 import { withProgressLine } from '../watch-progress.ts';
 import { nightsProgress } from './run-nightly.ts';
@@ -139,7 +138,7 @@ async function runNights(
       typedSearchAttributes: nightlyAttributes(host, run.workload, dryRun),
     });
     handles.push({ host, handle });
-    if (ctx.output === 'table') console.error(`started ${workflowId}: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+    ctx.announce(`takeover night of ${host} (of lost ${run.lost}${dryRun ? ', dry run' : ''})`, workflowId, handle.firstExecutionRunId);
   }
   const settled = Promise.all(
     handles.map(async ({ host, handle }) => {
@@ -152,7 +151,7 @@ async function runNights(
       }
     }),
   );
-  const outcomes = await withProgressLine(settled, ctx.output === 'table' && !dryRun, 2000, nightsProgress(handles));
+  const outcomes = await withProgressLine(settled, ctx.showProgress && !dryRun, 2000, nightsProgress(handles));
   return {
     results: outcomes.flatMap((o) => (o.run ? [o.run] : [])),
     errors: [...errors, ...outcomes.flatMap((o) => (o.error ? [o.error] : []))],

@@ -41,7 +41,7 @@ backups from every host's store (a VM whose project moved has them on both).
 
 Examples:
   vmbackup where 5f1a…
-  vmbackup where 5f1a… --vm web01 -o json`,
+  vmbackup where 5f1a… --vm web01 -f json`,
     )
     .action(withContext((ctx, project: string, options: WhereOptions) => runWhere(ctx, project, options), { listing: true }));
 }
