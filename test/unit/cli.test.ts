@@ -108,7 +108,7 @@ test('every subcommand\'s --help lists the global options: --config, -f/--format
 });
 
 test('under -f json an error is one JSON object on stderr with type, message, hint and exit code', async () => {
-  const usage = await run('-f', 'json', 'ls');
+  const usage = await run('-f', 'json', 'backup'); // `ls` alone is no usage error: `ls --host H` lists a host
   assert.equal(usage.exitCode, 2);
   assert.deepEqual(JSON.parse(usage.stderr.trim().split('\n').at(-1)!), { error: { type: 'UsageError', message: "missing required argument 'vm'", exitCode: 2 } });
   assert.doesNotMatch(usage.stderr, /run with --help/);
