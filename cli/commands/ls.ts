@@ -10,6 +10,7 @@ import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { listOnHost } from '../host-listing.ts';
+import { listWithNotes } from '../listing-notes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
 import type { Field } from '../output/render.ts';
 import { parsePaging } from '../paging.ts';
@@ -103,14 +104,13 @@ async function runLsHost(ctx: CliContext, host: string, options: LsOptions): Pro
   const page = results[0]?.page;
   const rows = (page?.rows ?? []).map((v) => withExpiry({ ...v, host }));
   const more = page ? leftAfter(page) : 0;
-  ctx.list({
+  const note = page ? `${rows.length} of ${page.total} versions on ${host}${more ? `; ${more} more: --offset ${offset + rows.length}` : ''}` : undefined;
+  listWithNotes(ctx, {
     rows,
     document: { host, ...(page ? { total: page.total, offset, more, versions: rows } : {}), errors },
     empty: page ? `no versions on ${host}${offset ? ` after the first ${offset}` : ''}` : '',
     fields: [{ header: 'DISK', value: (r) => r.name }, ...VERSION_FIELDS.filter((f) => f.header !== 'HOST')],
-  });
-  // The count goes to stderr: value and csv output stay rows only.
-  if (page) console.error(`${rows.length} of ${page.total} versions on ${host}${more ? `; ${more} more: --offset ${offset + rows.length}` : ''}`);
+  }, note ? [note] : []);
   for (const e of errors) console.error(`warning: host ${e.host} did not answer: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

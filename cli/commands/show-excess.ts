@@ -10,6 +10,7 @@ import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { listOnHost } from '../host-listing.ts';
+import { listWithNotes } from '../listing-notes.ts';
 import { formatDate } from '../output/format.ts';
 import { parsePaging } from '../paging.ts';
 import { runPerHost } from '../per-host.ts';
@@ -58,7 +59,12 @@ async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promi
   const { results, errors } = await runPerHost(ctx, await ctx.temporal(), options.host, (host) => listOnHost(ctx, { listing: 'excess', host, targets, policy, limit, offset }));
   results.sort((a, b) => a.host.localeCompare(b.host));
   const rows = results.flatMap((r) => r.page.rows.map((d) => ({ host: r.host, ...d })));
-  ctx.list({
+  // What a page left out, per host.
+  const notes = results.flatMap((r) => {
+    const more = leftAfter(r.page);
+    return more ? [`${r.host}: ${r.page.rows.length} of ${r.page.total} disks over their policy shown; ${more} more: --offset ${offset + r.page.rows.length}`] : [];
+  });
+  listWithNotes(ctx, {
     rows,
     document: { asOf: policy.asOf, hosts: results.map((r) => ({ host: r.host, total: r.page.total, offset, more: leftAfter(r.page), disks: r.page.rows })), errors },
     empty: `no disk over its policy as of ${formatDate(policy.asOf)}`,
@@ -71,12 +77,7 @@ async function runShowExcess(ctx: CliContext, options: ShowExcessOptions): Promi
       { header: 'SNAPSHOTS', value: (d) => d.snapshots, align: 'right' },
       { header: 'EXCESS SNAPSHOTS', value: (d) => d.excessSnapshots, align: 'right' },
     ],
-  });
-  // What a page left out: on stderr, so value and csv output stay rows only.
-  for (const r of results) {
-    const more = leftAfter(r.page);
-    if (more) console.error(`${r.host}: ${r.page.rows.length} of ${r.page.total} disks over their policy shown; ${more} more: --offset ${offset + r.page.rows.length}`);
-  }
+  }, notes);
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }

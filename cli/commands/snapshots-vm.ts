@@ -10,6 +10,7 @@ import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import { withContext } from '../action.ts';
 import type { CliContext } from '../context.ts';
 import { listOnHost } from '../host-listing.ts';
+import { listWithNotes } from '../listing-notes.ts';
 import { formatDate } from '../output/format.ts';
 import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 
@@ -59,7 +60,8 @@ async function runSnapshotsOfVm(ctx: CliContext, vm: string, workload: Workload)
   for (const s of listed.snapshots) if (s.owner !== undefined) perOwner.set(s.owner, (perOwner.get(s.owner) ?? 0) + 1);
   const over = [...perOwner].filter(([, n]) => n > SNAPSHOTS_PER_DISK_PER_HOST).map(([owner, n]) => ({ host: owner, snapshots: n }));
   const what = `${pool}/${image} (VM ${diskLabel(disk)})`;
-  ctx.list({
+  const notes = over.map((o) => `note: ${o.host} has ${o.snapshots} backup snapshots of this disk, ${SNAPSHOTS_PER_DISK_PER_HOST} expected: see \`vmbackup snapshots dangling --host ${o.host}\``);
+  listWithNotes(ctx, {
     rows: listed.snapshots,
     document: { vm: disk.id, name: disk.name, pool, image, exists: listed.exists, snapshots: listed.snapshots, over },
     empty: listed.exists ? `no snapshots of ${what}` : `${what} does not exist`,
@@ -69,7 +71,5 @@ async function runSnapshotsOfVm(ctx: CliContext, vm: string, workload: Workload)
       { header: 'TAKEN', value: (s) => (s.takenAt ? formatDate(s.takenAt) : undefined), raw: (s) => s.takenAt },
       { header: 'PROTECTED', value: (s) => s.protected },
     ],
-  });
-  // A note for people; on stderr, so value and csv output stay rows only.
-  for (const o of over) console.error(`note: ${o.host} has ${o.snapshots} backup snapshots of this disk, ${SNAPSHOTS_PER_DISK_PER_HOST} expected: see \`vmbackup snapshots dangling --host ${o.host}\``);
+  }, notes);
 }

@@ -164,7 +164,7 @@ test('show-excess: a disk with leaked backup snapshots and versions past their p
 
   const table = await cli('snapshots', '--vm', WEB_NAME);
   assert.equal(table.exitCode, 0, table.stderr);
-  assert.match(table.stderr, /note: backup2 has 3 backup snapshots of this disk, 1 expected/);
+  assert.match(table.stdout, /\n\nnote: backup2 has 3 backup snapshots of this disk, 1 expected/, 'the note follows the table');
   for (const s of [...LEAKED, FOREIGN_SNAP]) assert.match(table.stdout, new RegExp(`^${s} `, 'm'));
 });
 
