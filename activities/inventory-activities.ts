@@ -69,12 +69,17 @@ export function createInventoryActivities(deps: InventoryDeps) {
     takeInventory,
 
     /**
-     * One project's part of the inventory (for `vmbackup where`): filtered here,
+     * One project's part of the inventory (for `vmbackup where`), or the disks an
+     * id-or-name names (a VM argument being resolved): filtered here,
      * so a workflow result holds a project's disks, never a whole cloud's.
      */
-    async projectInventory(input: { workload: Workload; project?: string | undefined }): Promise<InventorySnapshot> {
+    async projectInventory(input: { workload: Workload; project?: string | undefined; match?: string | undefined }): Promise<InventorySnapshot> {
       const inventory = await takeInventory(input);
-      return input.project === undefined ? inventory : { ...inventory, disks: inventory.disks.filter((d) => d.projectId === input.project) };
+      let disks = inventory.disks;
+      if (input.project !== undefined) disks = disks.filter((d) => d.projectId === input.project);
+      // Every disk of that id or name (not matchDisks' id-first pick): the CLI decides, and names the candidates.
+      if (input.match !== undefined) disks = disks.filter((d) => d.id === input.match || d.name === input.match);
+      return disks === inventory.disks ? inventory : { ...inventory, disks };
     },
 
     /**

@@ -4,15 +4,20 @@ import { configFingerprint } from '../lib/config/fingerprint.ts';
 import { chooseConfig, type LoadedConfig, loadConfig } from '../lib/config/load.ts';
 import { InvalidInputError, VmbackupError } from '../lib/errors.ts';
 import { operatorIdentity } from '../lib/audit/identity.ts';
-import { tlsOptions } from '../lib/temporal/connection.ts';
+import { tlsOptions, workflowUrl } from '../lib/temporal/connection.ts';
 import { auditStamp } from './audit-stamp.ts';
 import { assertWorkersRunThisConfig, configGuard } from './config-guard.ts';
+import { FORMATS, type Format, type Listing, printListing } from './output/render.ts';
 
+/** What a command that prints a document (not a listing) prints: its table form or its JSON. */
 export type OutputFormat = 'table' | 'json';
 
 export interface GlobalOptions {
   config?: string;
+  format?: string;
+  /** The deprecated `-o/--output`, an alias of `-f/--format`. */
   output?: string;
+  column?: string[];
   reconnect?: string;
 }
 
@@ -21,18 +26,43 @@ export class TemporalUnavailableError extends VmbackupError {}
 
 export class CliContext {
   readonly config: LoadedConfig;
+  /** `-f`: table, json, value or csv (value and csv only for listings: the command wrapper checks). */
+  readonly format: Format;
+  /** `-c`, in the order given: the columns of a listing. */
+  readonly columns: readonly string[];
+  /** For documents: json under `-f json`, else table. */
   readonly output: OutputFormat;
   /** How long a command watching a workflow waits for a lost Temporal to come back. */
   readonly reconnectSeconds: number;
   private client?: Client;
 
   constructor(options: GlobalOptions) {
-    this.output = parseOutput(options.output);
+    this.format = formatOf(options);
+    this.columns = options.column ?? [];
+    this.output = this.format === 'json' ? 'json' : 'table';
     this.reconnectSeconds = parseSeconds(options.reconnect);
     const { path, chosenBy } = chooseConfig(options.config);
     this.config = loadConfig(path);
-    // Never silently another config than the operator meant: one line, on stderr so `-o json` stays clean.
+    // Never silently another config than the operator meant: one line, on stderr so `-f json` stays clean.
     console.error(`config: ${path} (${chosenBy}), fingerprint ${configFingerprint(this.config)}`);
+  }
+
+  /** Prints a listing as `-f`/`-c` asked. */
+  list<Row>(listing: Listing<Row>): void {
+    printListing({ format: this.format, columns: this.columns }, listing);
+  }
+
+  /** Progress lines (on stderr) for people: under `-f table`. */
+  get showProgress(): boolean {
+    return this.output === 'table';
+  }
+
+  /**
+   * The one way a command says it started a workflow: its id and its Web UI
+   * page, on stderr (stdout stays the result, in any format).
+   */
+  announce(what: string, workflowId: string, runId?: string): void {
+    console.error(`started ${what}: ${workflowId}\nhistory: ${workflowUrl(this.config.temporal, workflowId, runId)}`);
   }
 
   async temporal(): Promise<Client> {
@@ -72,7 +102,13 @@ function parseSeconds(value = '600'): number {
   return n;
 }
 
-function parseOutput(value = 'table'): OutputFormat {
-  if (value === 'table' || value === 'json') return value;
-  throw new InvalidInputError(`-o/--output must be 'table' or 'json', got '${value}'`);
+/** `-f`, or the deprecated `-o` (the same values); both given must agree. */
+export function formatOf(options: Pick<GlobalOptions, 'format' | 'output'>): Format {
+  const { format, output } = options;
+  if (format !== undefined && output !== undefined && format !== output) {
+    throw new InvalidInputError(`-f/--format '${format}' and -o/--output '${output}' disagree`, '-o is the old name of -f: give -f alone.');
+  }
+  const value = format ?? output ?? 'table';
+  if ((FORMATS as readonly string[]).includes(value)) return value as Format;
+  throw new InvalidInputError(`-f/--format must be one of ${FORMATS.join(', ')}, got '${value}'`);
 }

@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { versionText } from '../lib/version.ts';
-import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
+import { AmbiguousNameError, ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownScheduleError, UnknownVersionError, UnknownVmError, VmbackupError } from '../lib/errors.ts';
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCheck } from './commands/check.ts';
@@ -20,6 +20,7 @@ import { registerRunNightly } from './commands/run-nightly.ts';
 import { registerSchedule } from './commands/schedule.ts';
 import { registerRestore } from './commands/restore.ts';
 import { registerRestoreImage, registerRestoreVolume } from './commands/restore-image.ts';
+import { registerShowExcess } from './commands/show-excess.ts';
 import { registerSnapshots } from './commands/snapshots.ts';
 import { registerStatus } from './commands/status.ts';
 import { registerTakeover } from './commands/takeover.ts';
@@ -28,13 +29,24 @@ import { registerWhere } from './commands/where.ts';
 import { TemporalUnavailableError } from './context.ts';
 import { wantsVersion } from './version-flag.ts';
 import { EXIT } from './exit-codes.ts';
+import { FORMATS } from './output/render.ts';
+
+/** Errors as JSON: asked before parsing, as a usage error can come before the options are read. */
+const jsonErrors = wantsJson(undefined, process.argv.slice(2));
 
 const program = new Command('vmbackup')
   .description('Back up, purge and restore OpenStack VM disks on Ceph, as durable Temporal workflows.')
-  .option('-c, --config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
-  .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json']).default('table'))
+  .option('--config <file>', 'config file (default: $VMBACKUP_CONFIG, /etc/vmbackup/config.yaml, or the local stack)')
+  .addOption(new Option('-f, --format <format>', 'output format (value and csv: listings only)').choices(FORMATS))
+  .option('-c, --column <name>', 'a column of a listing to show, in this order (repeat for several)', (name: string, names: string[] = []) => [...names, name])
+  // The old name of -f, kept for operators' scripts.
+  .addOption(new Option('-o, --output <format>').choices(FORMATS).hideHelp())
   .option('--reconnect <seconds>', 'how long a command watching a workflow waits for a lost Temporal to come back (the workflow goes on regardless)', '600')
-  .showHelpAfterError('(run with --help for usage)')
+  .showHelpAfterError(jsonErrors ? false : '(run with --help for usage)')
+  // Every subcommand's --help lists -f, -c, --config: they work after the subcommand too.
+  .configureHelp({ showGlobalOptions: true })
+  // Under -f json a usage error comes as the same JSON object as any other (printed below).
+  .configureOutput({ outputError: (text, write) => (jsonErrors ? undefined : write(text)) })
   .exitOverride()
   .addHelpText(
     'after',
@@ -56,6 +68,7 @@ registerPurge(program);
 registerPurgeAside(program);
 registerAside(program);
 registerSnapshots(program);
+registerShowExcess(program);
 registerRemoveInvalids(program);
 registerRemoveUnhandled(program);
 registerWhere(program);
@@ -77,31 +90,53 @@ if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) 
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
-  process.exitCode = report(err);
+  const code = exitCodeOf(err);
+  process.exitCode = code;
+  const json = wantsJson(program, process.argv.slice(2));
+  // Commander printed its own message already (unless under -f json); every other error is ours to print.
+  if (!(err instanceof CommanderError) || (json && code !== EXIT.ok)) printError(err, code, json);
 }
 
-/** Prints an error the way an operator needs it and returns the exit code. */
-function report(err: unknown): number {
-  if (err instanceof CommanderError) {
-    return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
-  }
+/** The exit code an error means (the README's table). */
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput;
   if (err instanceof WorkflowFailedError) {
     const cause = rootCause(err);
-    console.error(`error: ${err.message}: ${cause.message}`);
-    return cause instanceof ApplicationFailure && (cause.type === 'UnknownVmError' || cause.type === 'UnknownVersionError')
-      ? EXIT.notFound
-      : cause instanceof ApplicationFailure && cause.type === 'InvalidInputError'
-        ? EXIT.invalidInput
-        : cause instanceof ApplicationFailure && cause.type === 'DiskBusyError'
-          ? EXIT.busy
-          : EXIT.failed;
+    const type = cause instanceof ApplicationFailure ? cause.type : undefined;
+    if (type === 'UnknownVmError' || type === 'UnknownVersionError') return EXIT.notFound;
+    if (type === 'InvalidInputError') return EXIT.invalidInput;
+    if (type === 'DiskBusyError') return EXIT.busy;
+    return EXIT.failed;
   }
-  const message = err instanceof Error ? err.message : String(err);
-  console.error(`error: ${message}`);
-  if (err instanceof VmbackupError && err.hint) console.error(`hint: ${err.hint}`);
   if (err instanceof ConfigError || err instanceof InvalidInputError) return EXIT.invalidInput;
   if (err instanceof UnknownVmError || err instanceof UnknownVersionError || err instanceof UnknownScheduleError) return EXIT.notFound;
   if (err instanceof TemporalUnavailableError) return EXIT.unavailable;
   if (err instanceof DiskBusyError) return EXIT.busy;
   return EXIT.failed;
+}
+
+/**
+ * The error as an operator needs it: `error:` and `hint:` lines, or under
+ * `-f json` one JSON object on stderr's last line ({type, message, hint, exitCode}).
+ */
+function printError(err: unknown, exitCode: number, json: boolean): void {
+  const failure = err instanceof WorkflowFailedError ? rootCause(err) : undefined;
+  const message = failure ? `${(err as Error).message}: ${failure.message}` : err instanceof Error ? err.message.replace(/^error: /, '') : String(err);
+  const type = failure instanceof ApplicationFailure && failure.type ? failure.type : err instanceof CommanderError ? 'UsageError' : err instanceof Error ? err.name : 'Error';
+  const hint = err instanceof VmbackupError ? err.hint : undefined;
+  if (json) {
+    // An ambiguous name carries its candidates, so a script can pick one by id.
+    const candidates = err instanceof AmbiguousNameError ? { candidates: err.candidates } : {};
+    console.error(JSON.stringify({ error: { type, message, ...(hint ? { hint } : {}), ...candidates, exitCode } }));
+    return;
+  }
+  console.error(`error: ${message}`);
+  if (hint) console.error(`hint: ${hint}`);
+}
+
+/** `-f json` (or the old `-o json`) was asked for; from argv when the parse failed before options were read. */
+function wantsJson(cmd: Command | undefined, args: readonly string[]): boolean {
+  const parsed = cmd?.opts<{ format?: string; output?: string }>() ?? {};
+  if (parsed.format !== undefined || parsed.output !== undefined) return (parsed.format ?? parsed.output) === 'json';
+  return args.some((a, i) => a === '-fjson' || a === '--format=json' || a === '--output=json' || a === '-ojson' || (['-f', '--format', '-o', '--output'].includes(a) && args[i + 1] === 'json'));
 }

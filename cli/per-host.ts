@@ -2,13 +2,14 @@
 // remove-unhandled): on the host named with --host, or on every configured
 // one. A host with no worker polling, or whose run fails, is named in
 // `errors`; the others still report.
-import type { Client, WorkflowResultType } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowResultType } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { hostConfig } from '../lib/config/load.ts';
 import { rootCause } from '../lib/errors.ts';
 import { BackupHost, Operation, type OperationName } from '../lib/search-attributes.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { hostsWithWorkers, NO_WORKER } from '../lib/temporal/pollers.ts';
+import { awaitResult } from './await-result.ts';
 import type { CliContext } from './context.ts';
 
 export interface PerHost<T> {
@@ -40,9 +41,6 @@ export async function runPerHost<T>(ctx: CliContext, client: Client, only: strin
   };
 }
 
-/** Workflow ids of one command run share its start second: `YYYY-mm-ddTHHMMSS`. */
-export const idStamp = (at: Date = new Date()): string => at.toISOString().slice(0, 19).replaceAll(':', '');
-
 export interface HostWorkflowRun<W extends Workflow> {
   workflowType: string;
   /** The id is `<idPrefix>/<host>/<stamp>`, with `/dry-run` for a dry run. */
@@ -58,12 +56,14 @@ export interface HostWorkflowRun<W extends Workflow> {
   sharedQueue?: boolean;
   /** The same run started twice at once is one run. */
   useExisting?: boolean;
+  /** Told of the started workflow (a progress line over every host's). */
+  onStart?: (label: string, handle: WorkflowHandle) => void;
 }
 
-/** Runs one host's maintenance workflow to its end, findable by Operation and BackupHost. */
-export function executeHostWorkflow<W extends Workflow>(ctx: CliContext, client: Client, run: HostWorkflowRun<W>): Promise<WorkflowResultType<W>> {
+/** Runs one host's maintenance workflow to its end, findable by Operation and BackupHost; says which it started. */
+export async function executeHostWorkflow<W extends Workflow>(ctx: CliContext, client: Client, run: HostWorkflowRun<W>): Promise<WorkflowResultType<W>> {
   const base = ctx.config.temporal.task_queue;
-  return client.workflow.execute(run.workflowType, {
+  const handle = await client.workflow.start(run.workflowType, {
     taskQueue: run.sharedQueue ? base : hostTaskQueue(base, run.host),
     workflowId: `${run.idPrefix}/${run.host}/${run.stamp}${run.dryRun ? '/dry-run' : ''}`,
     args: [run.input],
@@ -72,5 +72,8 @@ export function executeHostWorkflow<W extends Workflow>(ctx: CliContext, client:
       { key: BackupHost, value: run.host },
     ],
     ...(run.useExisting ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
-  }) as Promise<WorkflowResultType<W>>;
+  });
+  ctx.announce(`${run.idPrefix}${run.dryRun ? ' (dry run)' : ''} on ${run.host}`, handle.workflowId, handle.firstExecutionRunId);
+  run.onStart?.(run.host, handle);
+  return (await awaitResult(handle, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: run.idPrefix })) as WorkflowResultType<W>;
 }

@@ -2,12 +2,15 @@
 // snapshots purge): each host's workflow plans; a dry run shows the plans and
 // the line that confirms them; the real run passes each host the digest it
 // confirmed, and the workflow removes nothing if its own plan differs.
-import type { Client, WorkflowResultType } from '@temporalio/client';
+import type { Client, WorkflowHandle, WorkflowResultType } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import type { OperationName } from '../lib/search-attributes.ts';
 import { carryOutPlan, type Consent, type PlannedHostResult } from './confirm.ts';
 import type { CliContext } from './context.ts';
-import { executeHostWorkflow, idStamp, runPerHost, wantedHosts } from './per-host.ts';
+import type { Rows } from './output/render.ts';
+import { executeHostWorkflow, runPerHost, wantedHosts } from './per-host.ts';
+import { withProgressLine, workflowsProgress } from './watch-progress.ts';
+import { idStamp } from './workflow-id.ts';
 
 export interface PlannedHostCommand<W extends Workflow> {
   workflowType: string;
@@ -32,7 +35,8 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
     run: (plans) => {
       const dryRun = plans === undefined;
       const stamp = command.stamp?.() ?? idStamp();
-      return runPerHost(ctx, client, only, (host) =>
+      const started: Array<{ label: string; handle: WorkflowHandle }> = [];
+      const runs = runPerHost(ctx, client, only, (host) =>
         executeHostWorkflow<W>(ctx, client, {
           workflowType: command.workflowType,
           idPrefix: command.idPrefix,
@@ -43,8 +47,11 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
           input: command.input(host, plans?.get(host)),
           ...(command.sharedQueue ? { sharedQueue: true } : {}),
           ...(command.useExisting ? { useExisting: true } : {}),
+          onStart: (label, handle) => started.push({ label, handle }),
         }) as Promise<R>,
       );
+      // A dry run is a quick look; the real run can take long (a purge's cleanup, many removals).
+      return withProgressLine(runs, ctx.showProgress && !dryRun, 2000, workflowsProgress(started));
     },
     describe: (results) => command.describe(results),
     show: ({ results }) => command.show(results),
@@ -52,20 +59,24 @@ export function runPlannedPerHost<W extends Workflow>(ctx: CliContext, client: C
 }
 
 /**
- * What a planned command prints: under `-o json` the dry-run flag, the plan
- * token, the results (under `key`) and the hosts that did not answer; else its
- * table and, after a dry run, the line that carries the plan out.
+ * What a planned command prints: under `-f json` the dry-run flag, the plan
+ * token, the results (under `key`) and the hosts that did not answer; under
+ * `-f table` its report and, after a dry run, the line that carries the plan
+ * out; under value or csv (or with `-c`) its rows.
  */
-export function printPlanned<R>(
+export function printPlanned<R, Row>(
   ctx: CliContext,
   outcome: { dryRun: boolean; plan?: string | undefined; confirm?: string | undefined; results: R[]; errors: Array<{ host: string; error: string }> },
-  show: (results: R[]) => void,
+  listing: { rows?: (results: R[]) => Rows<Row>; show: (results: R[]) => void },
   key: 'hosts' | 'results' = 'hosts',
 ): void {
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ dryRun: outcome.dryRun, plan: outcome.plan, [key]: outcome.results, errors: outcome.errors }, null, 2));
-    return;
-  }
-  show(outcome.results);
-  if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+  ctx.list({
+    // A command that is no listing (takeover) has only its report and its document.
+    ...(listing.rows?.(outcome.results) ?? { rows: [], fields: [] }),
+    document: { dryRun: outcome.dryRun, plan: outcome.plan, [key]: outcome.results, errors: outcome.errors },
+    report: () => {
+      listing.show(outcome.results);
+      if (outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+    },
+  });
 }

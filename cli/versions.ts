@@ -1,12 +1,12 @@
 // Versions of every backup host's store, asked through the listBackups workflow
 // (each host answers from its own store). Hosts with no worker are skipped and
 // reported, not waited for.
-import { randomUUID } from 'node:crypto';
 import type { EngineVersion } from '../activities/engine/engine.ts';
 import { Operation } from '../lib/search-attributes.ts';
 import { hostsWithWorkers, NO_WORKER } from '../lib/temporal/pollers.ts';
 import type { listBackups } from '../workflows/list-backups.ts';
 import type { CliContext } from './context.ts';
+import { lookupId } from './workflow-id.ts';
 
 export type HostVersion = EngineVersion & { host: string };
 
@@ -26,7 +26,7 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
   if (live.size === 0) return { versions: [], unreachable: idle };
   const perHost = await client.workflow.execute<typeof listBackups>('listBackups', {
     taskQueue: ctx.config.temporal.task_queue,
-    workflowId: `ls/${vmId}/${randomUUID()}`,
+    workflowId: lookupId('ls', vmId),
     args: [{ name, uid, hosts: hosts.filter((h) => live.has(h)) }],
     // No VmId: a read-only look-up is no operation on the disk, and an auditor's
     // `VmId = "…"` search (and `vmbackup history`) must list only what changed it.

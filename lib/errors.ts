@@ -25,6 +25,17 @@ export class ConfigMismatchError extends ConfigError {}
 /** A name or argument given by the operator is not acceptable; nothing was changed. */
 export class InvalidInputError extends VmbackupError {}
 
+/** A VM name several disks carry: refused (exit 2, as bad input), with the candidates to choose from by id. */
+export class AmbiguousNameError extends InvalidInputError {
+  constructor(
+    message: string,
+    readonly candidates: ReadonlyArray<{ id: string; name: string; project: string; host: string }>,
+    hint?: string,
+  ) {
+    super(message, hint);
+  }
+}
+
 /** The disk to back up does not exist in the pool. */
 export class UnknownVmError extends VmbackupError {}
 

@@ -45,7 +45,7 @@ await vmbackup('purge', '--dry-run');
 
 say('the Schedules that start the nightly job, the purge, the scrub and the restore drill (times from config/local.yaml)');
 // Removing a Schedule an earlier config named needs the plan confirmed: the demo confirms what its dry run shows.
-const { stdout } = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '-o', 'json', 'schedule', 'apply', '--dry-run']);
+const { stdout } = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '-f', 'json', 'schedule', 'apply', '--dry-run']);
 const { plan } = JSON.parse(stdout) as { plan?: string };
 await vmbackup('schedule', 'apply', ...(plan ? ['--yes', '--plan', plan] : []));
 await vmbackup('schedule', 'list');

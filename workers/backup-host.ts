@@ -19,6 +19,7 @@ import { createForecastActivities } from '../activities/forecast-activities.ts';
 import { createHostDeps } from '../activities/host-deps.ts';
 import { createInvalidVersionActivities } from '../activities/invalid-version-activities.ts';
 import { createInventoryActivities } from '../activities/inventory-activities.ts';
+import { createListingActivities } from '../activities/listing-activities.ts';
 import { createInventoryDriver } from '../activities/inventory/create.ts';
 import { createDiskLocks, createLockActivities } from '../activities/lock-activities.ts';
 import { createPurgeActivities } from '../activities/purge-activities.ts';
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
   const hostWorker = await Worker.create({
     ...common,
     taskQueue: hostTaskQueue(config.temporal.task_queue, host.name),
-    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps, { temporal }), ...createPurgeActivities(deps, createDiskLocks(temporal, config.workloads)), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }), ...createVerifyActivities(deps, { config }), ...createDrillActivities(deps, { config }), ...createForecastActivities({ ...deps, inventory, config }) },
+    activities: { ...createBackupActivities(deps), ...createRestoreActivities(deps), ...createVersionActivities(deps), ...createAsideActivities(deps, { temporal }), ...createPurgeActivities(deps, createDiskLocks(temporal, config.workloads)), ...createInventoryActivities({ ...deps, inventory, config }), ...createStoreActivities({ temporal }), ...createFleetActivities({ config, hostName: host.name, temporal, inventory }), ...createSnapshotActivities(deps, { temporal }), ...createInvalidVersionActivities(deps, { temporal }), ...createUnhandledActivities({ ...deps, config, inventory, temporal }), ...createLockActivities({ temporal }), ...createVerifyActivities(deps, { config }), ...createDrillActivities(deps, { config }), ...createForecastActivities({ ...deps, inventory, config }), ...createListingActivities(deps) },
     maxConcurrentActivityTaskExecutions: host.concurrency * 4,
     // Progress reaches `vmbackup backup --wait` and the Web UI every few seconds, not every 16.
     maxHeartbeatThrottleInterval: '3s',

@@ -16,3 +16,4 @@ export { diskLock } from './disk-lock.ts';
 export { verifyBackups } from './verify-backups.ts';
 export { restoreDrill } from './restore-drill.ts';
 export { nightForecast } from './night-forecast.ts';
+export { hostListing } from './host-listing.ts';

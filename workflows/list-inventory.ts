@@ -1,6 +1,7 @@
 // listInventory: one workload's inventory, taken by a backup host's worker
-// (which has the inventory driver and its credentials), for `vmbackup where`.
-// Started on that host's queue; only the asked project's disks are returned,
+// (which has the inventory driver and its credentials), for `vmbackup where`
+// and the resolution of a VM named by name.
+// Started on that host's queue; only the asked project's (or name's) disks are returned,
 // picked on the host.
 import { proxyActivities } from '@temporalio/workflow';
 import type { InventoryActivities } from '../activities/inventory-activities.ts';
@@ -17,5 +18,6 @@ const { projectInventory } = proxyActivities<InventoryActivities>({
 export async function listInventory(raw: ListInventoryInput): Promise<InventorySnapshot> {
   const input = parseInput(InputSchema, raw);
   // Filtered on the host: a cloud's whole inventory would cross Temporal's payload limit.
-  return projectInventory({ workload: input.workload, project: input.project });
+  // `match` rides along in the same activity call: no new command, so older histories replay unchanged.
+  return projectInventory({ workload: input.workload, project: input.project, match: input.match });
 }

@@ -10,10 +10,11 @@ import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { listAside, putBackAside } from '../../workflows/aside-images.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import { followStarted } from '../watch-progress.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp, lookupId } from '../workflow-id.ts';
 import { asidePools } from './purge-aside.ts';
 
 export function registerAside(program: Command): void {
@@ -22,14 +23,7 @@ export function registerAside(program: Command): void {
     .command('ls')
     .description('list aside images whose restore did not complete (--all: every aside image)')
     .option('--all', 'also those whose restore completed (purge-aside removes them after keep_aside_days)')
-    .action(async (options: { all?: boolean }, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runLs(ctx, Boolean(options.all));
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: { all?: boolean }) => runLs(ctx, Boolean(options.all)), { listing: true }))
   aside
     .command('put-back')
     .description('rename an aside image back under its name; what is there now is moved aside, never deleted')
@@ -48,14 +42,7 @@ An unknown aside image exits 3.
 Example:
   vmbackup aside put-back 3f1c…_disk.vmbackup-aside-20261125T215651 --dry-run`,
     )
-    .action(async (image: string, options: { dryRun?: boolean; yes?: boolean }, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPutBack(ctx, image, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, image: string, options: { dryRun?: boolean; yes?: boolean }) => runPutBack(ctx, image, options)));
 }
 
 /** A backup host with a worker: Ceph is the same from all of them. */
@@ -75,7 +62,7 @@ async function runLs(ctx: CliContext, all: boolean): Promise<void> {
   const { client, host } = await anyHost(ctx);
   const found = await client.workflow.execute<typeof listAside>('listAside', {
     taskQueue: ctx.config.temporal.task_queue,
-    workflowId: `aside-ls/${idStamp()}`,
+    workflowId: lookupId('aside-ls'),
     args: [{ host, pools: asidePools(ctx) }],
     typedSearchAttributes: [{ key: Operation, value: 'list' }],
   });
@@ -84,37 +71,34 @@ async function runLs(ctx: CliContext, all: boolean): Promise<void> {
     const status = a.restoreId ? await client.workflow.getHandle(a.restoreId).describe().then((d) => d.status.name, () => 'unknown') : 'unknown';
     rows.push({ ...a, restoreStatus: status });
   }
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify(rows, null, 2));
-    return;
-  }
-  if (!rows.length) {
-    console.log(all ? 'no aside images' : 'no stranded aside images (every restore that moved one aside completed)');
-    return;
-  }
-  console.log(
-    renderTable(rows, [
+  ctx.list({
+    rows,
+    document: rows,
+    empty: all ? 'no aside images' : 'no stranded aside images (every restore that moved one aside completed)',
+    fields: [
       { header: 'POOL', value: (x) => x.pool },
-      { header: 'ASIDE IMAGE', value: (x) => x.image },
+      { header: 'ASIDE IMAGE', name: 'image', value: (x) => x.image },
       { header: 'BELONGS TO', value: (x) => x.belongsTo },
-      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
-      { header: 'RESTORE', value: (x) => x.restoreId ?? (x.putBackOf ? `(moved out by put-back of ${x.putBackOf})` : '-') },
+      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt), raw: (x) => x.asideAt },
+      { header: 'RESTORE', value: (x) => x.restoreId ?? (x.putBackOf ? `(moved out by put-back of ${x.putBackOf})` : '-'), raw: (x) => x.restoreId },
       { header: 'STATUS', value: (x) => (x.completedAt ? `completed ${formatDate(x.completedAt)}` : x.restoreStatus) },
-    ]),
-  );
+    ],
+  });
 }
 
 async function runPutBack(ctx: CliContext, aside: string, options: { dryRun?: boolean; yes?: boolean }): Promise<void> {
   const consent = consentOf(options, { command: 'aside put-back', action: 'renames disks' });
   const { client, host } = await anyHost(ctx);
   const stamp = idStamp();
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof putBackAside>('putBackAside', {
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof putBackAside>('putBackAside', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `aside-put-back/${stamp}${dryRun ? '/dry-run' : ''}`,
       args: [{ host, pools: asidePools(ctx), aside, now: new Date().toISOString(), dryRun }],
       typedSearchAttributes: [{ key: Operation, value: dryRun ? 'plan' : 'restore' }],
     });
+    return followStarted(ctx, `${dryRun ? 'plan of a ' : ''}put-back of ${aside}`, handle);
+  };
   if (consent.kind !== 'confirmed') {
     const plan = await run(true);
     if (consent.kind === 'dry-run') return printPutBack(ctx, plan);

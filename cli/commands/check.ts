@@ -26,7 +26,7 @@ Unlike every other command, the exit code is the Nagios plugin state:
 
 Examples:
   vmbackup check
-  vmbackup check --host backup1 -o json`,
+  vmbackup check --host backup1 -f json`,
     )
     .action(async (options: { host?: string }, command: Command) => {
       process.exitCode = await runCheck(command.optsWithGlobals<GlobalOptions>(), options);
@@ -47,7 +47,7 @@ async function runCheck(globals: GlobalOptions, options: { host?: string }): Pro
   } catch (err) {
     // Whatever stops the check itself is UNKNOWN: the monitoring system must not read it as a host's state.
     const message = err instanceof Error ? err.message : String(err);
-    if (globals.output === 'json') console.log(JSON.stringify({ status: 'UNKNOWN', exitCode: NAGIOS.UNKNOWN, error: message }));
+    if ((globals.format ?? globals.output) === 'json') console.log(JSON.stringify({ status: 'UNKNOWN', exitCode: NAGIOS.UNKNOWN, error: message }));
     else console.log(`UNKNOWN: ${message.split('\n')[0]}`);
     return NAGIOS.UNKNOWN;
   } finally {

@@ -12,7 +12,7 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { CliContext, type GlobalOptions } from '../context.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
-import { vmRefOf } from '../vm-ref.ts';
+import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 
 /**
  * Completed purges whose results are read for the disk's removed versions.
@@ -48,7 +48,7 @@ export function registerHistory(program: Command): void {
   program
     .command('history')
     .description('every operation on a VM\'s disk, newest first: when, what, who started it, how it ended')
-    .argument('<vm>', 'VM id (or a volume or image id with --workload)')
+    .argument('<vm>', 'VM id or name (or a volume or image with --workload); a deleted VM by its id')
     .addOption(new Option('--workload <kind>', 'what the id names').choices(['vms', 'volumes', 'images']).default('vms'))
     .option('--limit <n>', 'at most this many operations', '20')
     .addHelpText(
@@ -75,7 +75,8 @@ Examples:
 async function runHistory(ctx: CliContext, arg: string, options: HistoryOptions): Promise<void> {
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new InvalidInputError(`--limit '${options.limit}': expected a whole number from 1 to 1000`);
-  const vm = vmRefOf(arg);
+  // By id or name; a VM deleted since keeps its history, so an id the inventory lacks is taken as given.
+  const vm = await resolveDiskArg(ctx, arg, options.workload, { allowUnlisted: true });
   const client = await ctx.temporal();
   // The id passed VmId's pattern (letters, digits, . _ -): safe inside the quotes.
   const query = `VmId = "${vm.id}" AND Operation != "list"`;
@@ -85,11 +86,11 @@ async function runHistory(ctx: CliContext, arg: string, options: HistoryOptions)
   ]);
   const entries = [...operations, ...purges].sort((a, b) => b.when.localeCompare(a.when)).slice(0, limit);
   if (ctx.output === 'json') {
-    console.log(JSON.stringify({ vm: vm.id, query, operations: entries }, null, 2));
+    console.log(JSON.stringify({ vm: vm.id, name: vm.name || undefined, query, operations: entries }, null, 2));
     return;
   }
   if (entries.length === 0) {
-    console.log(`no operations on ${vm.id} in Temporal's retention`);
+    console.log(`no operations on ${diskLabel(vm)} in Temporal's retention`);
     return;
   }
   console.log(

@@ -14,11 +14,14 @@ import type { MeasuredNight } from '../../lib/forecast/model.ts';
 import type { Workload } from '../../lib/naming.ts';
 import type { NightForecastFacts } from '../../lib/operations/forecast.ts';
 import type { nightForecast } from '../../workflows/night-forecast.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDuration } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { executeHostWorkflow, idStamp, runPerHost } from '../per-host.ts';
+import { executeHostWorkflow, runPerHost } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 
 interface PlanOptions {
   host?: string;
@@ -49,16 +52,9 @@ The prediction follows this config's assignments: edit a copy, pass it with
 
 Examples:
   vmbackup plan
-  vmbackup plan --host backup1 -o json`,
+  vmbackup plan --host backup1 -f json`,
     )
-    .action(async (options: PlanOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPlan(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: PlanOptions) => runPlan(ctx, options), { listing: true }));
 }
 
 async function runPlan(ctx: CliContext, options: PlanOptions): Promise<void> {
@@ -86,11 +82,12 @@ async function runPlan(ctx: CliContext, options: PlanOptions): Promise<void> {
     return hostInput(ctx, facts, nights);
   });
   const plan = planFleet(results, { balance: options.host === undefined && errors.length === 0, threshold });
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ workload: options.workload, ...plan, yaml: plan.balance?.moves.length ? movesYaml(plan.balance.moves, hours) : undefined, errors }, null, 2));
-  } else {
-    printPlan(plan);
-  }
+  ctx.list({
+    rows: plan.hosts,
+    fields: HOST_FIELDS,
+    document: { workload: options.workload, ...plan, yaml: plan.balance?.moves.length ? movesYaml(plan.balance.moves, hours) : undefined, errors },
+    report: () => printPlan(plan),
+  });
   for (const e of errors) console.error(`warning: host ${e.host} did not answer, its night is not predicted and no moves are proposed: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
@@ -130,23 +127,24 @@ async function measuredNights(ctx: CliContext, client: Client, host: string, wor
 
 const hours = (seconds: number): string => formatDuration(seconds * 1000);
 
+const rate = (h: FleetPlan['hosts'][number]) => (h.model && Number.isFinite(h.model.readBytesPerSecond) ? `${formatBytes(h.model.readBytesPerSecond)}/s` : undefined);
+
+/** One row per host: its predicted night against its window; raw cells in seconds and bytes per second. */
+const HOST_FIELDS: Field<FleetPlan['hosts'][number]>[] = [
+  { header: 'HOST', value: (h) => h.host },
+  { header: 'DISKS', value: (h) => h.planned, align: 'right' },
+  { header: 'FULL', value: (h) => h.full, align: 'right' },
+  { header: 'TONIGHT', value: (h) => (h.predictedSeconds === undefined ? undefined : hours(h.predictedSeconds)), raw: (h) => h.predictedSeconds, align: 'right' },
+  { header: 'STEADY', value: (h) => (h.steadySeconds === undefined ? undefined : hours(h.steadySeconds)), raw: (h) => h.steadySeconds, align: 'right' },
+  { header: 'WINDOW', value: (h) => hours(h.windowSeconds), raw: (h) => h.windowSeconds, align: 'right' },
+  { header: 'FITS', value: (h) => h.fits },
+  { header: 'PER DISK', value: (h) => h.model && `${h.model.fixedSecondsPerDisk.toFixed(1)}s`, raw: (h) => h.model?.fixedSecondsPerDisk, align: 'right' },
+  { header: 'READ/LANE', name: 'read-per-lane', value: rate, raw: (h) => h.model?.readBytesPerSecond, align: 'right' },
+  { header: 'FITTED FROM', value: (h) => (h.modelFrom === 'measured' ? `${h.model!.nights} nights` : h.modelFrom === 'fleet' ? 'other hosts' : 'no night yet'), raw: (h) => h.modelFrom },
+];
+
 function printPlan(plan: FleetPlan): void {
-  const rate = (h: FleetPlan['hosts'][number]) =>
-    h.model && Number.isFinite(h.model.readBytesPerSecond) ? `${formatBytes(h.model.readBytesPerSecond)}/s` : undefined;
-  console.log(
-    renderTable(plan.hosts, [
-      { header: 'HOST', value: (h) => h.host },
-      { header: 'DISKS', value: (h) => h.planned, align: 'right' },
-      { header: 'FULL', value: (h) => h.full, align: 'right' },
-      { header: 'TONIGHT', value: (h) => h.predictedSeconds === undefined ? undefined : hours(h.predictedSeconds), align: 'right' },
-      { header: 'STEADY', value: (h) => h.steadySeconds === undefined ? undefined : hours(h.steadySeconds), align: 'right' },
-      { header: 'WINDOW', value: (h) => hours(h.windowSeconds), align: 'right' },
-      { header: 'FITS', value: (h) => h.fits },
-      { header: 'PER DISK', value: (h) => h.model && `${h.model.fixedSecondsPerDisk.toFixed(1)}s`, align: 'right' },
-      { header: 'READ/LANE', value: rate, align: 'right' },
-      { header: 'FITTED FROM', value: (h) => (h.modelFrom === 'measured' ? `${h.model!.nights} nights` : h.modelFrom === 'fleet' ? 'other hosts' : 'no night yet') },
-    ]),
-  );
+  console.log(renderTable(plan.hosts, HOST_FIELDS));
   const none = plan.hosts.filter((h) => h.modelFrom === 'none');
   if (none.length) console.log(`\nno measured night yet on ${none.map((h) => h.host).join(', ')}: nothing to predict from (run a night first)`);
   const b = plan.balance;

@@ -5,14 +5,16 @@
 import type { Command } from 'commander';
 import type { AsidePurgeResult } from '../../activities/aside-activities.ts';
 import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { Operation } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import type { purgeAside } from '../../workflows/purge-aside.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import { followStarted } from '../watch-progress.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 
 interface PurgeAsideOptions {
   dryRun?: boolean;
@@ -27,7 +29,7 @@ export function registerPurgeAside(program: Command): void {
     .description('remove images that completed restores moved aside, once older than restore.keep_aside_days')
     .option('-n, --dry-run', 'list what would be removed, remove nothing')
     .option('-y, --yes', 'do not ask for confirmation')
-    .option('--as-of <date>', 'judge ages as of this date (UTC) instead of now; a later date only with --dry-run, to see what a later purge will remove')
+    .option('--as-of <when>', `judge ages as of then instead of now (a later time only with --dry-run, to see what a later purge will remove): ${TIME_SPEC_FORMS}`)
     .option('--image <name>', 'also remove this aside image (repeatable), even if its restore did not complete or it is young', (v: string, all: string[] = []) => [...all, v])
     .addHelpText(
       'after',
@@ -40,20 +42,12 @@ put-back IMAGE\` puts one back. An image whose restore still runs is never remov
 
 Off a terminal, --dry-run or --yes is required (exit 2 otherwise, nothing started).`,
     )
-    .action(async (options: PurgeAsideOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPurgeAside(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: PurgeAsideOptions) => runPurgeAside(ctx, options), { listing: true }));
 }
 
 async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promise<void> {
   const consent = consentOf(options, { command: 'purge-aside', action: 'removes images restores moved aside' });
-  const now = options.asOf === undefined ? new Date() : new Date(options.asOf);
-  if (Number.isNaN(now.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const now = options.asOf === undefined ? new Date() : parseTimeSpec(options.asOf, { option: '--as-of', now: new Date(), day: 'start' });
   if (now.getTime() > Date.now() && consent.kind !== 'dry-run') {
     throw new InvalidInputError(`--as-of ${now.toISOString()} is in the future: only a --dry-run may look ahead; nothing was removed`);
   }
@@ -61,13 +55,15 @@ async function runPurgeAside(ctx: CliContext, options: PurgeAsideOptions): Promi
   const [host] = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, ctx.config.hosts.map((h) => h.name));
   if (!host) throw new VmbackupError('no backup host has a running worker', 'Start the workers first.');
   const stamp = idStamp();
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof purgeAside>('purgeAside', {
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof purgeAside>('purgeAside', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `purge-aside/${stamp}${dryRun ? '/dry-run' : ''}`,
       args: [{ host, pools: asidePools(ctx), keepDays: ctx.config.restore.keep_aside_days, now: now.toISOString(), dryRun, named: options.image ?? [] }],
       typedSearchAttributes: [{ key: Operation, value: dryRun ? 'plan' : 'purge' }],
     });
+    return followStarted(ctx, `purge-aside${dryRun ? ' (dry run)' : ''}`, handle, ctx.showProgress && !dryRun);
+  };
   // A name that is no aside image is refused before anything is removed.
   if (consent.kind !== 'confirmed' || options.image?.length) {
     const plan = await run(true);
@@ -88,19 +84,15 @@ export function asidePools(ctx: CliContext): string[] {
 }
 
 function printResult(ctx: CliContext, r: AsidePurgeResult, dryRun: boolean): void {
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ ...r, dryRun }, null, 2));
-    return;
-  }
-  const rows = [...r.removed.map((x) => ({ ...x, outcome: dryRun ? 'would remove' : 'removed' })), ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` }))];
-  console.log(
-    rows.length
-      ? renderTable(rows, [
-          { header: 'POOL', value: (x) => x.pool },
-          { header: 'IMAGE', value: (x) => x.image },
-          { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt) },
-          { header: 'OUTCOME', value: (x) => x.outcome },
-        ])
-      : 'no moved-aside images',
-  );
+  ctx.list({
+    rows: [...r.removed.map((x) => ({ ...x, outcome: dryRun ? 'would remove' : 'removed' })), ...r.kept.map((x) => ({ ...x, outcome: `kept: ${x.reason}` }))],
+    document: { ...r, dryRun },
+    empty: 'no moved-aside images',
+    fields: [
+      { header: 'POOL', value: (x) => x.pool },
+      { header: 'IMAGE', value: (x) => x.image },
+      { header: 'MOVED ASIDE', value: (x) => formatDate(x.asideAt), raw: (x) => x.asideAt },
+      { header: 'OUTCOME', value: (x) => x.outcome },
+    ],
+  });
 }

@@ -3,14 +3,17 @@
 // is named on stderr and skipped, and the exit code says the purge is partial.
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
 import { keepRulesOf, liveForDaysOf, type PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
 interface PurgeOptions {
@@ -27,7 +30,7 @@ export function registerPurge(program: Command): void {
     .command('purge')
     .description('remove backup versions past their lifespan, then free their space (backy2 cleanup)')
     .option('--host <name>', 'purge only this backup host (default: every host in the config)')
-    .option('--as-of <time>', 'judge ages and expiries as of this time (ISO 8601, UTC) instead of now')
+    .option('--as-of <when>', `judge ages and expiries as of then instead of now: ${TIME_SPEC_FORMS}`)
     .option('-n, --dry-run', 'list what would be removed and why, remove nothing; prints the line that confirms this plan')
     .option('-y, --yes', 'remove the versions of the plan given with --plan')
     .option('--plan <token>', 'the plan a dry run printed (<host>:<digest>,…); the run removes nothing if its plan differs')
@@ -54,23 +57,15 @@ Examples:
   vmbackup purge --dry-run
   vmbackup purge --host backup1 --dry-run --disk 3f1c…_disk
   vmbackup purge --host backup1 --yes --plan backup1:3f2a9c1e04
-  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -o json`,
+  vmbackup purge --host backup1 --as-of 2026-12-24T00:00:00Z --dry-run -f json`,
     )
-    .action(async (options: PurgeOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runPurge(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: PurgeOptions) => runPurge(ctx, options), { listing: true }));
 }
 
 async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
   const consent = consentOf(options, { command: 'purge', action: 'removes backup versions', planRequired: true });
   const now = new Date();
-  const asOf = options.asOf === undefined ? undefined : new Date(options.asOf);
-  if (asOf && Number.isNaN(asOf.getTime())) throw new InvalidInputError(`--as-of '${options.asOf}' is not a date`);
+  const asOf = options.asOf === undefined ? undefined : parseTimeSpec(options.asOf, { option: '--as-of', now, day: 'start' });
   if (asOf && asOf > now && consent.kind !== 'dry-run') {
     throw new InvalidInputError(
       `--as-of ${asOf.toISOString()} is later than now (${now.toISOString()}): a purge removes only what has expired by now; nothing was removed`,
@@ -103,7 +98,7 @@ async function runPurge(ctx: CliContext, options: PurgeOptions): Promise<void> {
     show: printResults,
   });
   const { errors } = outcome;
-  printPlanned(ctx, outcome, printResults, 'results');
+  printPlanned(ctx, outcome, { rows: purgeRows, show: printResults }, 'results');
   for (const e of errors) console.error(`warning: host ${e.host} was not purged: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
@@ -112,26 +107,41 @@ function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-function printResults(results: PurgeExpiredResult[]): void {
-  printListings(results);
+/** The removals (and kept versions) beside the per-disk listing of a dry run. */
+function outcomeRows(results: PurgeExpiredResult[]) {
   // With a listing (a dry run), only the removals of disks it left out; otherwise as always.
   const listed = (r: PurgeExpiredResult) => new Set(r.listing?.disks.map((d) => d.name));
-  const rows = results.flatMap((r) => [
+  return results.flatMap((r) => [
     ...r.removed.filter((v) => !listed(r).has(v.name)).map((v) => ({ host: r.host, ...v, outcome: `${r.dryRun ? 'would remove' : 'removed'}: ${v.reason}` })),
     ...(r.listing ? [] : r.kept.details.map((v) => ({ host: r.host, ...v, outcome: `kept: ${v.rule ?? v.reason}` }))),
   ]);
-  if (rows.length) {
-    console.log(
-      renderTable(rows, [
-        { header: 'HOST', value: (x) => x.host },
-        { header: 'NAME', value: (x) => x.name },
-        { header: 'DATE', value: (x) => formatDate(x.date) },
-        { header: 'UID', value: (x) => x.uid },
-        { header: 'EXPIRES', value: (x) => x.expires },
-        { header: 'OUTCOME', value: (x) => x.outcome },
-      ]),
-    );
-  }
+}
+
+type OutcomeRow = ReturnType<typeof outcomeRows>[number];
+
+const OUTCOME_FIELDS: Field<Pick<OutcomeRow, 'host' | 'name' | 'date' | 'uid' | 'expires' | 'outcome'>>[] = [
+  { header: 'HOST', value: (x) => x.host },
+  { header: 'NAME', value: (x) => x.name },
+  { header: 'DATE', value: (x) => formatDate(x.date), raw: (x) => x.date },
+  { header: 'UID', value: (x) => x.uid },
+  { header: 'EXPIRES', value: (x) => x.expires },
+  { header: 'OUTCOME', value: (x) => x.outcome },
+];
+
+/** For scripts, one row per version: the dry run's verdicts and the removals, in one shape. */
+function purgeRows(results: PurgeExpiredResult[]) {
+  const verdicts = results.flatMap((r) =>
+    (r.listing?.disks ?? []).flatMap((d) =>
+      d.versions.map((v) => ({ host: r.host, name: d.name, date: v.date, uid: v.uid, expires: undefined, outcome: v.keep !== undefined ? `keep: ${v.keep}` : `remove: ${v.remove}` })),
+    ),
+  );
+  return { rows: [...verdicts, ...outcomeRows(results)], fields: OUTCOME_FIELDS };
+}
+
+function printResults(results: PurgeExpiredResult[]): void {
+  printListings(results);
+  const rows = outcomeRows(results);
+  if (rows.length) console.log(renderTable(rows, OUTCOME_FIELDS));
   for (const r of results) console.log(summaryLine(r));
 }
 

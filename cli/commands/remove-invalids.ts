@@ -5,9 +5,11 @@ import type { Command } from 'commander';
 import type { RemoveInvalidsResult } from '../../lib/operations/remove-invalids.ts';
 import type { removeInvalids } from '../../workflows/remove-invalids.ts';
 import { consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
@@ -39,16 +41,9 @@ removed. On a terminal, without --yes, the plan is shown and you are asked.
 
 Examples:
   vmbackup remove-invalids --dry-run
-  vmbackup remove-invalids --host backup1 --yes --plan backup1:3f2a9c1e04 -o json`,
+  vmbackup remove-invalids --host backup1 --yes --plan backup1:3f2a9c1e04 -f json`,
     )
-    .action(async (options: RemoveInvalidsOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runRemoveInvalids(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: RemoveInvalidsOptions) => runRemoveInvalids(ctx, options), { listing: true }));
 }
 
 async function runRemoveInvalids(ctx: CliContext, options: RemoveInvalidsOptions): Promise<void> {
@@ -62,29 +57,29 @@ async function runRemoveInvalids(ctx: CliContext, options: RemoveInvalidsOptions
     show: printTable,
   });
   const { errors } = outcome;
-  printPlanned(ctx, outcome, printTable);
+  printPlanned(ctx, outcome, { rows: invalidRows, show: printTable });
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
 
-function printTable(results: RemoveInvalidsResult[]): void {
+function invalidRows(results: RemoveInvalidsResult[]) {
   const rows = results.flatMap((r) => r.versions.map((v) => ({ host: r.host, dryRun: r.dryRun, ...v })));
-  if (rows.length === 0) {
-    console.log('no invalid versions');
-    return;
-  }
-  console.log(
-    renderTable(rows, [
-      { header: 'HOST', value: (r) => r.host },
-      { header: 'NAME', value: (r) => r.name },
-      { header: 'DATE', value: (r) => formatDate(r.date) },
-      { header: 'SNAPSHOT', value: (r) => r.snapshotName },
-      { header: 'SIZE', value: (r) => formatBytes(r.sizeBytes), align: 'right' },
-      { header: 'UID', value: (r) => r.uid },
-      {
-        header: 'OUTCOME',
-        value: (r) => (r.removed ? 'removed' : r.state !== 'invalid' ? `kept: ${r.reason}` : r.dryRun ? 'would remove' : 'kept'),
-      },
-    ]),
-  );
+  const fields: Field<(typeof rows)[number]>[] = [
+    { header: 'HOST', value: (r) => r.host },
+    { header: 'NAME', value: (r) => r.name },
+    { header: 'DATE', value: (r) => formatDate(r.date), raw: (r) => r.date },
+    { header: 'SNAPSHOT', value: (r) => r.snapshotName },
+    { header: 'SIZE', value: (r) => formatBytes(r.sizeBytes), raw: (r) => r.sizeBytes, align: 'right' },
+    { header: 'UID', value: (r) => r.uid },
+    {
+      header: 'OUTCOME',
+      value: (r) => (r.removed ? 'removed' : r.state !== 'invalid' ? `kept: ${r.reason}` : r.dryRun ? 'would remove' : 'kept'),
+    },
+  ];
+  return { rows, fields, empty: 'no invalid versions' };
+}
+
+function printTable(results: RemoveInvalidsResult[]): void {
+  const { rows, fields, empty } = invalidRows(results);
+  console.log(rows.length === 0 ? empty : renderTable(rows, fields));
 }

@@ -8,9 +8,11 @@ import { ImageName } from '../../lib/naming.ts';
 import type { RemoveUnhandledResult } from '../../lib/operations/remove-unhandled.ts';
 import type { removeUnhandled } from '../../workflows/remove-unhandled.ts';
 import { consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { printPlanned, runPlannedPerHost } from '../planned-per-host.ts';
 
@@ -49,17 +51,10 @@ TOKEN). If the plan changed since, nothing is removed. On a terminal, without
 
 Examples:
   vmbackup remove-unhandled --host backup1 --dry-run
-  vmbackup remove-unhandled --host backup1 --yes --plan backup1:3f2a9c1e04 -o json
+  vmbackup remove-unhandled --host backup1 --yes --plan backup1:3f2a9c1e04 -f json
   vmbackup remove-unhandled --host backup1 --disk 5e1f…_disk --include-last --dry-run`,
     )
-    .action(async (options: RemoveUnhandledOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runRemoveUnhandled(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: RemoveUnhandledOptions) => runRemoveUnhandled(ctx, options), { listing: true }));
 }
 
 async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptions): Promise<void> {
@@ -83,35 +78,37 @@ async function runRemoveUnhandled(ctx: CliContext, options: RemoveUnhandledOptio
     show: printResults,
   });
   const { results, errors, dryRun } = outcome;
-  printPlanned(ctx, outcome, printResults);
+  printPlanned(ctx, outcome, { rows: unhandledRows, show: printResults });
   for (const e of errors) console.error(`warning: host ${e.host}: nothing was removed: ${e.error}`);
   if (errors.length || results.some((r) => r.disks.some((d) => !dryRun && d.removed.length + d.skipped.length < d.versions.length))) process.exitCode = EXIT.failed;
 }
 
-function printResults(results: RemoveUnhandledResult[]): void {
+function unhandledRows(results: RemoveUnhandledResult[]) {
   const rows = results.flatMap((r) => [
     ...r.disks.map((d) => ({
       host: r.host,
       disk: d.disk,
       reason: d.reason,
       versions: r.dryRun ? d.versions.length : d.removed.length,
-      bytes: d.versions.filter((v) => r.dryRun || d.removed.includes(v.uid)).reduce((sum, v) => sum + v.sizeBytes, 0),
+      bytes: d.versions.filter((v) => r.dryRun || d.removed.includes(v.uid)).reduce((sum, v) => sum + v.sizeBytes, 0) as number | undefined,
       outcome: outcomeOf(r.dryRun, d),
     })),
     ...r.kept.map((k) => ({ host: r.host, disk: k.disk, reason: k.reason, versions: k.versions, bytes: undefined, outcome: `kept (${k.code})` })),
   ]);
-  if (rows.length > 0) {
-    console.log(
-      renderTable(rows, [
-        { header: 'HOST', value: (r) => r.host },
-        { header: 'DISK', value: (r) => r.disk },
-        { header: 'REASON', value: (r) => r.reason },
-        { header: 'VERSIONS', value: (r) => r.versions, align: 'right' },
-        { header: 'BYTES', value: (r) => (r.bytes === undefined ? undefined : formatBytes(r.bytes)), align: 'right' },
-        { header: 'OUTCOME', value: (r) => r.outcome },
-      ]),
-    );
-  }
+  const fields: Field<(typeof rows)[number]>[] = [
+    { header: 'HOST', value: (r) => r.host },
+    { header: 'DISK', value: (r) => r.disk },
+    { header: 'REASON', value: (r) => r.reason },
+    { header: 'VERSIONS', value: (r) => r.versions, align: 'right' },
+    { header: 'BYTES', value: (r) => (r.bytes === undefined ? undefined : formatBytes(r.bytes)), raw: (r) => r.bytes, align: 'right' },
+    { header: 'OUTCOME', value: (r) => r.outcome },
+  ];
+  return { rows, fields };
+}
+
+function printResults(results: RemoveUnhandledResult[]): void {
+  const { rows, fields } = unhandledRows(results);
+  if (rows.length > 0) console.log(renderTable(rows, fields));
   for (const r of results) {
     const versions = r.disks.reduce((n, d) => n + (r.dryRun ? d.versions.length : d.removed.length), 0);
     const inventory = r.inventory.map((i) => `${i.disks} ${i.workload}`).join(', ') || 'not needed';

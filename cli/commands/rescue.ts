@@ -1,18 +1,21 @@
 // `vmbackup rescue VM`: bring back a VM deleted from OpenStack from its backup.
 import type { Command } from 'commander';
 import { InvalidInputError, UnknownVersionError } from '../../lib/errors.ts';
-import { vmDiskImage, VmId } from '../../lib/naming.ts';
+import { vmDiskImage } from '../../lib/naming.ts';
 import type { RescueResult } from '../../lib/operations/rescue.ts';
 import { diskOperationAttributes } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
+import { followStarted } from '../watch-progress.ts';
 import type { rescueInstance } from '../../workflows/rescue-instance.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
+import { resolveDiskArg } from '../resolve-disk.ts';
+import { idStamp } from '../workflow-id.ts';
 import { formatDate } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
-import { chooseVersion, withAskedVersion } from './restore.ts';
+import { AT_HELP, chooseVersion, withAskedVersion } from './restore.ts';
 
 interface RescueOptions {
   version?: string;
@@ -26,9 +29,9 @@ export function registerRescue(program: Command): void {
   program
     .command('rescue')
     .description('bring back a VM deleted from OpenStack: create a server like it and restore its disk from a backup')
-    .argument('<vm>', 'id of the deleted VM')
+    .argument('<vm>', 'id of the deleted VM (or a name the inventory still knows)')
     .option('--version <uid>', 'the version to restore')
-    .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
+    .option('--at <when>', AT_HELP)
     .option('--network <net>', 'network for the new server (default: the first one recorded)')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'check and print the plan, create and change nothing')
@@ -48,36 +51,28 @@ Examples:
   vmbackup rescue 3f1c… --dry-run
   vmbackup rescue 3f1c… --at 2026-11-20 --yes`,
     )
-    .action(async (vm: string, options: RescueOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runRescue(ctx, vm, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, vm: string, options: RescueOptions) => runRescue(ctx, vm, options)));
 }
 
 async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): Promise<void> {
-  const vmId = VmId.safeParse(vm);
-  if (!vmId.success) throw new InvalidInputError(`invalid VM id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
   if (ctx.config.compute.driver !== 'openstack') throw new InvalidInputError('a rescue creates a server: set compute.driver: openstack');
+  // A deleted VM is no longer in the inventory: its id is taken as is; a name resolves only while some VM still carries it.
+  const vmId = (await resolveDiskArg(ctx, vm, 'vms', { allowUnlisted: true })).id;
   const consent = consentOf(options, { command: 'rescue', action: 'creates a server and restores a disk into it' });
-  const image = vmDiskImage(vmId.data);
-  const { versions } = await fetchVersions(ctx, vmId.data, image);
-  if (!versions.some((v) => v.name === image)) throw new UnknownVersionError(`VM ${vmId.data} has no backup on any backup host`);
-  const version = chooseVersion(vmId.data, image, await withAskedVersion(ctx, vmId.data, versions, options), options);
+  const image = vmDiskImage(vmId);
+  const { versions } = await fetchVersions(ctx, vmId, image);
+  if (!versions.some((v) => v.name === image)) throw new UnknownVersionError(`VM ${vmId} has no backup on any backup host`);
+  const version = chooseVersion(vmId, image, await withAskedVersion(ctx, vmId, versions, options), options);
   const client = await ctx.temporal();
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
+  const stamp = idStamp();
   const run = (dryRun: boolean) => {
-    const workflowId = `${dryRun ? 'rescue-plan' : 'rescue'}/${vmId.data}/${stamp}`;
-    if (!dryRun && ctx.output === 'table') console.error(`rescuing VM ${vmId.data} from ${version.uid} (${formatDate(version.date)}): ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
-    return client.workflow.execute<typeof rescueInstance>('rescueInstance', {
+    const workflowId = `${dryRun ? 'rescue-plan' : 'rescue'}/${vmId}/${stamp}`;
+    const started = client.workflow.start<typeof rescueInstance>('rescueInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
       workflowId,
       args: [
         {
-          vmId: vmId.data,
+          vmId: vmId,
           pool: ctx.config.workloads.vms.pool,
           host: version.host,
           versionUid: version.uid,
@@ -87,14 +82,15 @@ async function runRescue(ctx: CliContext, vm: string, options: RescueOptions): P
           dryRun,
         },
       ],
-      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host }),
+      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId, host: version.host }),
     });
+    return started.then((handle) => followStarted(ctx, `${dryRun ? 'plan of a ' : ''}rescue of VM ${vmId} from ${version.uid} (${formatDate(version.date)})`, handle, ctx.showProgress && !dryRun));
   };
   if (consent.kind !== 'confirmed') {
     // The plan comes from the host (a dry run of the same workflow): it checks the VM is gone and reads what was recorded.
     const plan = await run(true);
     if (consent.kind === 'dry-run') return printResult(ctx, plan);
-    await askOnTerminal({ plan: plan.plan, label: 'the VM id', expected: vmId.data });
+    await askOnTerminal({ plan: plan.plan, label: 'the VM id', expected: vmId });
   }
   printResult(ctx, await run(false));
 }

@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../lib/errors.ts';
 import { VmId } from '../../lib/naming.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
-import { runRestore } from './restore.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
+import { AT_HELP, runRestore } from './restore.ts';
 
 interface Options {
   version?: string;
@@ -19,7 +20,7 @@ interface Options {
 function common(cmd: Command): Command {
   return cmd
     .option('--version <uid>', 'the version to restore (see `vmbackup ls --workload …`)')
-    .option('--at <date>', 'the newest valid version made at or before this date (UTC)')
+    .option('--at <when>', AT_HELP)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the plan, change nothing');
 }
@@ -30,14 +31,7 @@ export function registerRestoreImage(program: Command): void {
       .command('restore-image')
       .description('restore a Glance image into the images pool and recreate its protected snapshot `snap`')
       .argument('<image>', 'Glance image id (the RBD image in workloads.images.pool)'),
-  ).action(async (image: string, options: Options, command: Command) => {
-    const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-    try {
-      await runRestore(ctx, image, options, { workload: 'images', glanceSnapshot: true });
-    } finally {
-      await ctx.close();
-    }
-  });
+  ).action(withContext((ctx, image: string, options: Options) => runRestore(ctx, image, options, { workload: 'images', glanceSnapshot: true })));
 }
 
 export function registerRestoreVolume(program: Command): void {
@@ -47,9 +41,8 @@ export function registerRestoreVolume(program: Command): void {
       .description('restore a Cinder volume in place (volume-<id> in workloads.volumes.pool)')
       .argument('<volume>', 'Cinder volume id')
       .option('--stop-vm <server>', 'the volume is attached to this VM: stop it for the restore and start it after'),
-  ).action(async (volume: string, options: Options, command: Command) => {
-    const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-    try {
+  ).action(
+    withContext(async (ctx, volume: string, options: Options) => {
       const serverId = options.stopVm === undefined ? undefined : VmId.parse(options.stopVm);
       if (ctx.config.compute.driver === 'openstack') {
         const attachedTo = await attachedServer(ctx, volume);
@@ -58,10 +51,8 @@ export function registerRestoreVolume(program: Command): void {
         }
       }
       await runRestore(ctx, volume, options, { workload: 'volumes', serverId });
-    } finally {
-      await ctx.close();
-    }
-  });
+    }),
+  );
 }
 
 /** The server a volume is attached to, from the compute service's view of every server. */

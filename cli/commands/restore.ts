@@ -2,7 +2,8 @@
 // as a restoreInstance workflow on the backup host that holds the version.
 import { type Command, Option } from 'commander';
 import { InvalidInputError, UnknownVersionError, VmbackupError } from '../../lib/errors.ts';
-import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming.ts';
+import { parseTimeSpec, TIME_SPEC_FORMS } from '../../lib/time-spec.ts';
+import { VersionUid, type Workload, workloadImage } from '../../lib/naming.ts';
 import { IfBusy } from '../../lib/operations/disk-lock.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
@@ -14,12 +15,15 @@ import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { restoreInstance } from '../../workflows/restore-instance.ts';
 import type { restoreProject } from '../../workflows/restore-project.ts';
 import { askOnTerminal, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
+import { resolveDiskArg } from '../resolve-disk.ts';
+import { idStamp } from '../workflow-id.ts';
 import { assertDiskIdle } from '../disk-busy.ts';
 import { formatBytes, formatDate, formatDuration } from '../output/format.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions, type HostVersion } from '../versions.ts';
-import { followProgress } from '../watch-progress.ts';
+import { followProgress, followStarted } from '../watch-progress.ts';
 
 interface RestoreOptions {
   version?: string;
@@ -35,11 +39,11 @@ export function registerRestore(program: Command): void {
   program
     .command('restore')
     .description("roll a VM's disk back to a backup version (stop VM, move the disk aside, restore, start VM)")
-    .argument('[vm]', 'VM id (the disk is <pool>/<vm>_disk)')
+    .argument('[vm]', 'VM id or name (the disk is <pool>/<vm-id>_disk)')
     .option('--project <name>', 'mass restore: every VM of this project (needs compute.driver: openstack)')
     .option('--parallel <n>', 'mass restore: VMs restored at once', '2')
     .option('--version <uid>', 'the version to restore (see `vmbackup ls VM`)')
-    .option('--at <date>', 'the newest valid version made at or before this date (YYYY-mm-dd or an ISO time, UTC)')
+    .option('--at <when>', AT_HELP)
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-n, --dry-run', 'print the plan, change nothing')
     .addOption(new Option('--if-busy <what>', 'another operation (a backup) holds the disk: refuse (exit 5) or wait until it is done').choices(IfBusy.options).default('refuse'))
@@ -64,25 +68,20 @@ Examples:
   vmbackup restore --project tools --at 2026-11-20 --yes
   vmbackup restore 3f1c… --version 2ac24c4a-e316-11ea-939c-b02628295df0 --yes`,
     )
-    .action(async (vm: string | undefined, options: RestoreOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
+    .action(
+      withContext(async (ctx, vm: string | undefined, options: RestoreOptions) => {
         if ((vm === undefined) === (options.project === undefined)) throw new InvalidInputError('give a VM id or --project, not both and not neither');
         if (options.project !== undefined) await runProjectRestore(ctx, options.project, options);
         else await runRestore(ctx, vm!, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+      }),
+    );
 }
 
-/** Parses --at: a day means the end of that day (UTC). */
-function parseAt(at: string): Date {
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(at);
-  const d = new Date(day ? `${at}T23:59:59.999Z` : at);
-  if (Number.isNaN(d.getTime())) throw new InvalidInputError(`--at '${at}' is not a date: expected YYYY-mm-dd or an ISO time`);
-  return d;
-}
+/** `--at`: a bare day means the end of that day (a version made on it counts). */
+const parseAt = (at: string): Date => parseTimeSpec(at, { option: '--at', now: new Date(), day: 'end' });
+
+/** The help of every `--at` (restore, restore-image, restore-volume, rescue). */
+export const AT_HELP = `the newest valid version made at or before then: ${TIME_SPEC_FORMS} (a bare day: its end; UTC unless an offset is given)`;
 
 /** A `--version` that is not among the disk's own versions is looked up by uid, so the error can say whose it is. */
 export async function withAskedVersion(ctx: CliContext, vmId: string, own: HostVersion[], options: RestoreOptions): Promise<HostVersion[]> {
@@ -132,30 +131,30 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const noun = target.workload === 'vms' ? 'VM' : target.workload === 'volumes' ? 'volume' : 'image';
   // Off a terminal, neither --dry-run nor --yes is refused here, before anything is started.
   const consent = consentOf(options, { command: target.workload === 'vms' ? 'restore' : `restore-${noun}`, action: `overwrites a ${noun}'s disk` });
-  const vmId = VmId.safeParse(vm);
-  if (!vmId.success) throw new InvalidInputError(`invalid ${noun} id '${vm}': expected ${vmId.error.issues[0]?.message}; nothing was started`);
-  const image = workloadImage(target.workload, vmId.data);
+  // A name is looked up in the inventory; an id it lacks is taken as is (the disk may be gone, its backups not).
+  const vmId = (await resolveDiskArg(ctx, vm, target.workload, { allowUnlisted: true })).id;
+  const image = workloadImage(target.workload, vmId);
   const pool = workloadPool(ctx, target.workload);
   // This disk's versions only: a whole store would not fit in a workflow result.
-  const { versions, unreachable } = await fetchVersions(ctx, vmId.data, image);
+  const { versions, unreachable } = await fetchVersions(ctx, vmId, image);
   if (unreachable.length === ctx.config.hosts.length) {
     // Not "no such version": nobody could be asked (workers down, or not yet polling a Temporal that just restarted).
     throw new VmbackupError(
-      `no backup host answered (${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}): the versions of ${noun} ${vmId.data} cannot be looked up; nothing was started`,
+      `no backup host answered (${unreachable.map((h) => `${h.host}: ${h.error}`).join('; ')}): the versions of ${noun} ${vmId} cannot be looked up; nothing was started`,
       'Start the hosts\' workers (scripts/workers.sh start, or the backup-host service) and retry; after a restart of Temporal they poll again within seconds.',
     );
   }
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer (${h.error}); its versions are not considered`);
   if (!versions.some((v) => v.name === image) && options.version === undefined) {
-    throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId.data} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
+    throw new UnknownVersionError(`${noun === 'VM' ? 'VM' : noun} ${vmId} has no backup on any backup host`, `Check the id with \`vmbackup ls${target.workload === 'vms' ? '' : ` --workload ${target.workload}`}\`.`);
   }
-  const version = chooseVersion(vmId.data, image, await withAskedVersion(ctx, vmId.data, versions, options), options);
+  const version = chooseVersion(vmId, image, await withAskedVersion(ctx, vmId, versions, options), options);
   const client = await ctx.temporal();
   // A quick, friendly refusal; the workflow's disk lock is what guarantees it.
-  if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId.data, ['backup', 'restore']);
+  if (!options.dryRun && options.ifBusy !== 'wait') await assertDiskIdle(client, vmId, ['backup', 'restore']);
 
   const input: RestoreInstanceInput = {
-    vmId: target.workload === 'vms' ? vmId.data : (target.serverId ?? vmId.data),
+    vmId: target.workload === 'vms' ? vmId : (target.serverId ?? vmId),
     pool,
     image,
     host: version.host,
@@ -170,7 +169,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   const start = (dryRun: boolean, server?: RestoreResult['server']) => {
     const typedSearchAttributes = diskOperationAttributes({
       operation: dryRun ? 'plan' : 'restore',
-      vmId: vmId.data,
+      vmId,
       vmName: server?.name,
       project: server?.projectId,
       host: version.host,
@@ -178,7 +177,7 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
     });
     return client.workflow.start<typeof restoreInstance>('restoreInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
-      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId.data}/${new Date().toISOString().slice(0, 19).replaceAll(':', '')}`,
+      workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId}/${idStamp()}`,
       args: [{ ...input, dryRun }],
       typedSearchAttributes,
       // The version's date is what an auditor asks ("restored to when?"); only this command knows it.
@@ -189,12 +188,12 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
   if (consent.kind === 'dry-run') return printResult(ctx, plan, undefined);
-  if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId.data });
+  if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId });
 
   const handle = await start(false, plan.server);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
-  if (ctx.output === 'table') console.error(`started restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}: ${handle.workflowId}\nhistory: ${url}`);
-  const result = await followProgress(handle, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
+  ctx.announce(`restore of ${noun} ${vmId} to ${version.uid} (${formatDate(version.date)}) from ${version.host}`, handle.workflowId);
+  const result = await followProgress(handle, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });
   printResult(ctx, result, url);
 }
 
@@ -234,9 +233,9 @@ async function runProjectRestore(ctx: CliContext, project: string, options: Rest
   if (live.length === 0) throw new VmbackupError('no backup host has a running worker', 'Start the workers (scripts/workers.sh start, or the backup-host service).');
   for (const h of hosts.filter((x) => !live.includes(x))) console.error(`warning: host ${h} has no worker; its versions are not considered`);
   const input: RestoreProjectInput = { project, pool: ctx.config.workloads.vms.pool, hosts: live, at, concurrency, waitSeconds: ctx.config.compute.wait_seconds };
-  const stamp = new Date().toISOString().slice(0, 19).replaceAll(':', '');
-  const run = (dryRun: boolean) =>
-    client.workflow.execute<typeof restoreProject>('restoreProject', {
+  const stamp = idStamp();
+  const run = async (dryRun: boolean) => {
+    const handle = await client.workflow.start<typeof restoreProject>('restoreProject', {
       taskQueue: ctx.config.temporal.task_queue,
       workflowId: `${dryRun ? 'restore-plan' : 'restore'}/project/${project}/${stamp}`,
       args: [{ ...input, dryRun }],
@@ -245,12 +244,14 @@ async function runProjectRestore(ctx: CliContext, project: string, options: Rest
         { key: ProjectKey, value: project },
       ],
     });
+    // Each VM's restore is a child workflow: the line counts them while they run.
+    return followStarted(ctx, `${dryRun ? 'plan of a ' : ''}restore of project ${project}`, handle, ctx.showProgress && !dryRun);
+  };
   const plan = await run(true);
   if (plan.planned.length === 0) throw new UnknownVersionError(`project ${project} has no VMs in the compute service`);
   if (options.dryRun || !options.yes) printProjectResult(ctx, plan);
   if (options.dryRun) return;
   if (!options.yes) await askOnTerminal({ label: 'the project name', expected: project, plan: [`restore ${plan.planned.filter((p) => p.versionUid).length} VMs of ${project}, ${concurrency} at a time, each as above`] });
-  if (ctx.output === 'table') console.error(`restoring project ${project}: workflow restore/project/${project}/${stamp}\nhistory: ${workflowUrl(ctx.config.temporal, `restore/project/${project}/${stamp}`)}`);
   const result = await run(false);
   printProjectResult(ctx, result);
   if (result.failed.length) process.exitCode = 1;

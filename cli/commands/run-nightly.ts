@@ -8,13 +8,14 @@ import type { Workload } from '../../lib/naming.ts';
 import type { NightlyInput, NightlySummary } from '../../lib/operations/nightly.ts';
 import { nightlyProgressQuery } from '../../workflows/definitions.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from '../../lib/operations/nightly-start.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
+import { idStamp } from '../workflow-id.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
 import { awaitResult, type ReconnectOptions } from '../await-result.ts';
-import { withProgressLine } from '../watch-progress.ts';
+import { withProgressLine, workflowsProgress } from '../watch-progress.ts';
 
 interface RunNightlyOptions {
   host?: string;
@@ -43,14 +44,7 @@ Examples:
   vmbackup run-nightly --wait
   vmbackup run-nightly --host backup1 --workload volumes --dry-run`,
     )
-    .action(async (options: RunNightlyOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        process.exitCode = await runNightly(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: RunNightlyOptions) => runNightly(ctx, options)));
 }
 
 async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<number> {
@@ -62,7 +56,7 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
     throw new InvalidInputError(`--children-per-run must be a whole number ≥ 1, got '${options.childrenPerRun}'; nothing was started`);
   }
   const client = await ctx.temporal();
-  const stamp = new Date().toISOString().slice(0, 19);
+  const stamp = idStamp();
   const handles: Array<{ host: string; handle: WorkflowHandleWithFirstExecutionRunId<typeof nightlyBackups> }> = [];
   for (const host of hosts) {
     const input: NightlyInput = { host: host.name, workload, dryRun: Boolean(options.dryRun), childrenPerRun, hostAnswerSeconds: ctx.config.schedules.host_answer_seconds };
@@ -73,13 +67,13 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
       typedSearchAttributes: nightlyAttributes(host.name, workload, options.dryRun),
     });
     handles.push({ host: host.name, handle });
-    if (ctx.output === 'table') console.error(`started ${handle.workflowId}: ${workflowUrl(ctx.config.temporal, handle.workflowId)}`);
+    ctx.announce(`night of ${host.name} (${workload}${options.dryRun ? ', dry run' : ''})`, handle.workflowId, handle.firstExecutionRunId);
   }
   if (!options.wait && !options.dryRun) {
     if (ctx.output === 'json') console.log(JSON.stringify(handles.map(({ handle }) => ({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })), null, 2));
     return EXIT.ok;
   }
-  const summaries = await followNights(handles, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'night' });
+  const summaries = await followNights(handles, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'night' });
   if (ctx.output === 'json') console.log(JSON.stringify(summaries.map(({ workflowId, summary }) => ({ workflowId, ...summary })), null, 2));
   else console.log(summaries.map(({ workflowId, summary }) => renderNightlySummary(summary, workflowId)).join('\n\n'));
   return summaries.some(({ summary }) => summary.counts.failed > 0 || summary.unreachable) ? EXIT.failed : EXIT.ok;
@@ -91,19 +85,15 @@ function followNights(handles: Array<{ host: string; handle: WorkflowHandleWithF
   return withProgressLine(results, show, 2000, nightsProgress(handles));
 }
 
-/** One line over several nights: each host's disks done, running, failed and skipped (the night's progress query). */
-export function nightsProgress(handles: ReadonlyArray<{ host: string; handle: WorkflowHandle<typeof nightlyBackups> }>): () => Promise<string> {
-  return async () =>
-    (
-      await Promise.all(
-        handles.map(async ({ host, handle }) => {
-          try {
-            const p = await handle.query(nightlyProgressQuery);
-            return `${host}: ${p.done}/${p.planned} done, ${p.running.length} running, ${p.failed} failed, ${p.skipped} skipped`;
-          } catch {
-            return `${host}: starting`; // before the first workflow task, or between two runs
-          }
-        }),
-      )
-    ).join('  |  ');
+/** One night's disks done, running, failed and skipped (its progress query). */
+export async function nightProgress(handle: WorkflowHandle): Promise<string> {
+  const p = await handle.query(nightlyProgressQuery);
+  return `${p.done}/${p.planned} done, ${p.running.length} running, ${p.failed} failed, ${p.skipped} skipped`;
 }
+
+/** One line over several nights; a night not answering yet (before its first task, between two runs) shows `starting`. */
+export const nightsProgress = (handles: ReadonlyArray<{ host: string; handle: WorkflowHandle }>) =>
+  workflowsProgress(
+    handles.map(({ host, handle }) => ({ label: host, handle })),
+    nightProgress,
+  );

@@ -8,9 +8,12 @@ import { InvalidInputError, PlanChangedError, UnknownScheduleError, VmbackupErro
 import type { NightlySummary } from '../../lib/operations/nightly.ts';
 import { formatPlanToken, planDigest } from '../../lib/plan-digest.ts';
 import { type DesiredSchedule, describeScheduleTime, desiredSchedules, schedulePrefix, WEEKDAYS, type Weekday } from '../../lib/schedules.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { askOnTerminal, confirmLine, type ConsentOptions, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import { awaitResult } from '../await-result.ts';
+import { describeRunning, withProgressLine } from '../watch-progress.ts';
+import { nightProgress } from './run-nightly.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatDate } from '../output/format.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
@@ -37,37 +40,27 @@ Examples:
   vmbackup schedule trigger backup1/vms --wait
   vmbackup schedule pause backup2/purge --note "store migration, INC-123"`,
     );
-  const action = (fn: (ctx: CliContext, ...args: never[]) => Promise<number | void>) =>
-    async (...args: unknown[]) => {
-      const command = args.at(-1) as Command;
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        process.exitCode = (await fn(ctx, ...(args.slice(0, -1) as never[]))) ?? EXIT.ok;
-      } finally {
-        await ctx.close();
-      }
-    };
   schedule
     .command('apply')
     .description('create or update every Schedule the config names, remove the ones it no longer names')
     .option('-n, --dry-run', 'show what would change, change nothing; prints the line that confirms removals')
     .option('-y, --yes', 'remove the Schedules of the plan given with --plan (creating and updating need no confirmation)')
     .option('--plan <token>', 'the plan a dry run printed; nothing changes if the removals differ')
-    .action(action(apply));
-  schedule.command('list').description("this config's Schedules: when, paused, next and last run").action(action(list));
+    .action(withContext(apply));
+  schedule.command('list').description("this config's Schedules: when, paused, next and last run").action(withContext(list, { listing: true }));
   schedule
     .command('trigger')
     .description('start a Schedule\'s workflow now (its overlap policy still applies)')
     .argument('<schedule>', 'schedule id, or <host>/<kind>')
     .option('-w, --wait', 'wait for the run and print its summary; exit 1 if a disk failed, the host was unreachable or a check failed')
-    .action(action(trigger));
+    .action(withContext(trigger));
   for (const verb of ['pause', 'unpause'] as const) {
     schedule
       .command(verb)
       .description(verb === 'pause' ? 'stop a Schedule from starting runs (a running one goes on)' : 'let a paused Schedule start runs again')
       .argument('<schedule>', 'schedule id, or <host>/<kind>')
       .option('--note <text>', 'why: shown in `schedule list` and the Web UI')
-      .action(action((ctx, id: string, options: { note?: string }) => setPaused(ctx, id, verb === 'pause', options.note)));
+      .action(withContext((ctx, id: string, options: { note?: string }) => setPaused(ctx, id, verb === 'pause', options.note)));
   }
 }
 
@@ -177,20 +170,20 @@ async function list(ctx: CliContext): Promise<number> {
         running: d.info.runningActions.length,
       };
     });
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify(rows, null, 2));
-    return EXIT.ok;
-  }
-  console.log(
-    renderTable(rows, [
+  ctx.list({
+    rows,
+    document: rows,
+    fields: [
       { header: 'SCHEDULE', value: (r) => r.scheduleId },
       { header: 'WHEN', value: (r) => r.when },
-      { header: 'PAUSED', value: (r) => (r.paused ? `yes${r.note ? ` (${r.note})` : ''}` : 'no') },
-      { header: 'NEXT RUN (UTC)', value: (r) => r.nextRun && formatDate(r.nextRun) },
-      { header: 'LAST RUN (UTC)', value: (r) => r.lastRun && formatDate(r.lastRun) },
+      { header: 'PAUSED', value: (r) => (r.paused ? `yes${r.note ? ` (${r.note})` : ''}` : 'no'), raw: (r) => r.paused },
+      { header: 'NOTE', value: (r) => r.note, onRequest: true },
+      { header: 'NEXT RUN (UTC)', name: 'next-run', value: (r) => r.nextRun && formatDate(r.nextRun), raw: (r) => r.nextRun },
+      { header: 'LAST RUN (UTC)', name: 'last-run', value: (r) => r.lastRun && formatDate(r.lastRun), raw: (r) => r.lastRun },
+      { header: 'LAST WORKFLOW', value: (r) => r.lastWorkflowId, onRequest: true },
       { header: 'RUNNING', value: (r) => r.running, align: 'right' },
-    ]),
-  );
+    ],
+  });
   if (rows.length === 0) console.error('no Schedules yet: run `vmbackup schedule apply`');
   return EXIT.ok;
 }
@@ -226,12 +219,16 @@ async function trigger(ctx: CliContext, id: string, options: { wait?: boolean })
     if (!workflowId) await sleep(500);
   }
   if (!workflowId) throw new VmbackupError(`schedule ${handle.scheduleId} did not start a run (is it paused, or a run still going? overlap policy skip)`, 'Check `vmbackup schedule list`.');
-  if (ctx.output === 'table') console.error(`triggered ${handle.scheduleId}: ${workflowId}\nhistory: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+  ctx.announce(`run of Schedule ${handle.scheduleId}`, workflowId);
   if (!options.wait) {
     if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId }, null, 2));
     return EXIT.ok;
   }
-  const result = (await client.workflow.getHandle(workflowId).result()) as unknown;
+  const run = client.workflow.getHandle(workflowId);
+  const reconnect = { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'scheduled run' };
+  // A night answers its progress query (disks done, running, failed); a purge, verify or drill shows what it runs now.
+  const progress = /\/(vms|volumes|images)$/.test(handle.scheduleId) ? () => nightProgress(run) : () => describeRunning(run);
+  const result = (await withProgressLine(awaitResult(run, reconnect), ctx.showProgress, 2000, progress)) as unknown;
   if (ctx.output === 'json') console.log(JSON.stringify({ scheduleId: handle.scheduleId, workflowId, result }, null, 2));
   else if (isNightlySummary(result)) console.log(renderNightlySummary(result, workflowId));
   else if (isVerifySummary(result) || isDrillSummary(result)) console.log(renderCheckSummary(result, workflowId));

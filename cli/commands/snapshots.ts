@@ -8,10 +8,13 @@ import type { Workload } from '../../lib/naming.ts';
 import type { DanglingSnapshot, DanglingSnapshotsResult } from '../../lib/operations/dangling-snapshots.ts';
 import type { danglingSnapshots } from '../../workflows/dangling-snapshots.ts';
 import { type Consent, consentOf } from '../confirm.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import type { Rows } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { runPlannedPerHost } from '../planned-per-host.ts';
+import { addSnapshotsOfVm } from './snapshots-vm.ts';
 
 interface SnapshotsOptions {
   host?: string;
@@ -29,7 +32,8 @@ const WORKLOAD_OPTION = () =>
 export function registerSnapshots(program: Command): void {
   const snapshots = program
     .command('snapshots')
-    .description("this system's snapshots that no valid backup was made from (dangling)");
+    .description("a VM's snapshots with their owner host (--vm), or this system's snapshots that no valid backup was made from (dangling)");
+  addSnapshotsOfVm(snapshots);
   snapshots
     .command('dangling')
     .description('list dangling snapshots of every backup host (changes nothing)')
@@ -45,9 +49,9 @@ disk runs now and may still make its version; kept).
 
 Examples:
   vmbackup snapshots dangling
-  vmbackup snapshots dangling --host backup1 --workload vms -o json`,
+  vmbackup snapshots dangling --host backup1 --workload vms -f json`,
     )
-    .action((options: SnapshotsOptions, command: Command) => run(command, options, { kind: 'dry-run' }, 'list'));
+    .action(withContext((ctx, options: SnapshotsOptions) => runSnapshots(ctx, options, { kind: 'dry-run' }, 'list'), { listing: true }));
   snapshots
     .command('purge')
     .description('remove dangling snapshots (never protected ones, nor those of a disk being backed up)')
@@ -69,18 +73,11 @@ Examples:
   vmbackup snapshots purge --dry-run
   vmbackup snapshots purge --host backup1 --yes --plan backup1:3f2a9c1e04`,
     )
-    .action((options: SnapshotsOptions, command: Command) =>
-      run(command, options, consentOf(options, { command: 'snapshots purge', action: 'removes snapshots', planRequired: true }), 'purge'),
+    .action(
+      withContext((ctx, options: SnapshotsOptions) => runSnapshots(ctx, options, consentOf(options, { command: 'snapshots purge', action: 'removes snapshots', planRequired: true }), 'purge'), {
+        listing: true,
+      }),
     );
-}
-
-async function run(command: Command, options: SnapshotsOptions, consent: Consent, mode: 'list' | 'purge'): Promise<void> {
-  const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-  try {
-    await runSnapshots(ctx, options, consent, mode);
-  } finally {
-    await ctx.close();
-  }
 }
 
 async function runSnapshots(ctx: CliContext, options: SnapshotsOptions, consent: Consent, command: 'list' | 'purge'): Promise<void> {
@@ -100,31 +97,35 @@ async function runSnapshots(ctx: CliContext, options: SnapshotsOptions, consent:
   });
   const { results, errors } = outcome;
   const mode: Mode = command === 'list' ? 'list' : outcome.dryRun ? 'plan' : 'purge';
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ dryRun: mode === 'plan', ...(mode === 'plan' ? { plan: outcome.plan } : {}), hosts: results, errors }, null, 2));
-  } else {
-    printTable(results, mode);
-    if (mode === 'plan' && outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
-  }
+  ctx.list({
+    ...snapshotRows(results, mode),
+    document: { dryRun: mode === 'plan', ...(mode === 'plan' ? { plan: outcome.plan } : {}), hosts: results, errors },
+    report: () => {
+      printTable(results, mode);
+      if (mode === 'plan' && outcome.confirm) console.log(`to carry out this plan: ${outcome.confirm}`);
+    },
+  });
   for (const e of errors) console.error(`warning: host ${e.host} was not checked: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
 
-function printTable(results: DanglingSnapshotsResult[], mode: Mode): void {
-  const rows = results.flatMap((r) => r.snapshots.map((s) => ({ host: r.host, ...s })));
-  if (rows.length === 0) {
-    console.log('no dangling snapshots');
-    return;
-  }
-  console.log(
-    renderTable(rows, [
+function snapshotRows(results: DanglingSnapshotsResult[], mode: Mode): Rows<DanglingSnapshot & { host: string; removed: boolean }> {
+  return {
+    rows: results.flatMap((r) => r.snapshots.map((s) => ({ host: r.host, ...s }))),
+    fields: [
       { header: 'HOST', value: (r) => r.host },
       { header: 'POOL', value: (r) => r.pool },
       { header: 'IMAGE', value: (r) => r.image },
       { header: 'SNAPSHOT', value: (r) => r.snapshot },
       { header: mode === 'list' ? 'STATE' : 'OUTCOME', value: (r) => outcome(r, mode) },
-    ]),
-  );
+    ],
+    empty: 'no dangling snapshots',
+  };
+}
+
+function printTable(results: DanglingSnapshotsResult[], mode: Mode): void {
+  const { rows, fields, empty } = snapshotRows(results, mode);
+  console.log(rows.length === 0 ? empty : renderTable(rows, fields));
   const removable = rows.filter((r) => r.state === 'dangling').length;
   if (mode === 'list' && removable) console.log(`\n${removable} can be removed: vmbackup snapshots purge [--dry-run]`);
 }

@@ -4,9 +4,11 @@ import type { Command } from 'commander';
 import { hostConfig } from '../../lib/config/load.ts';
 import { InvalidInputError, VmbackupError } from '../../lib/errors.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { formatBytes, formatDate } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { type BackupSummary, summarize } from '../summarize.ts';
 import { fetchVersions } from '../versions.ts';
@@ -28,16 +30,9 @@ copy. backy2 stores only changed blocks and dedups, so the stores use less
 
 Examples:
   vmbackup summary
-  vmbackup summary --project 5f1a… --host backup1 -o json`,
+  vmbackup summary --project 5f1a… --host backup1 -f json`,
     )
-    .action(async (options: { project?: string; host?: string }, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runSummary(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: { project?: string; host?: string }) => runSummary(ctx, options), { listing: true }));
 }
 
 async function runSummary(ctx: CliContext, options: { project?: string; host?: string }): Promise<void> {
@@ -52,14 +47,23 @@ async function runSummary(ctx: CliContext, options: { project?: string; host?: s
   const fetched = await fetchVersions(ctx, '*', undefined);
   const unreachable = fetched.unreachable.filter((u) => host === undefined || u.host === host);
   const summary = summarize(fetched.versions, { project: options.project, host });
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ filter: { project: options.project, host }, ...summary, errors: unreachable }, null, 2));
-  } else {
-    printSummary(summary);
-  }
+  // For scripts, the per-host rows; the table form is the whole summary, the JSON its document.
+  ctx.list({
+    rows: summary.hosts,
+    fields: HOST_FIELDS,
+    document: { filter: { project: options.project, host }, ...summary, errors: unreachable },
+    report: () => printSummary(summary),
+  });
   for (const h of unreachable) console.error(`warning: host ${h.host} did not answer, its store is not counted: ${h.error}`);
   if (unreachable.length) process.exitCode = EXIT.failed;
 }
+
+const HOST_FIELDS: Field<BackupSummary['hosts'][number]>[] = [
+  { header: 'HOST', value: (h) => h.host },
+  { header: 'DISKS', value: (h) => h.disks, align: 'right' },
+  { header: 'VERSIONS', value: (h) => h.versions, align: 'right' },
+  { header: 'LOGICAL SIZE', value: (h) => formatBytes(h.logicalBytes), raw: (h) => h.logicalBytes, align: 'right' },
+];
 
 function printSummary(s: BackupSummary): void {
   const perDisk = s.versionsPerDisk ? `${s.versionsPerDisk.min} / ${s.versionsPerDisk.median} / ${s.versionsPerDisk.max}` : '-';
@@ -74,12 +78,7 @@ function printSummary(s: BackupSummary): void {
   if (s.disks === 0) return;
   console.log();
   console.log(
-    renderTable(s.hosts, [
-      { header: 'HOST', value: (h) => h.host },
-      { header: 'DISKS', value: (h) => h.disks, align: 'right' },
-      { header: 'VERSIONS', value: (h) => h.versions, align: 'right' },
-      { header: 'LOGICAL SIZE', value: (h) => formatBytes(h.logicalBytes), align: 'right' },
-    ]),
+    renderTable(s.hosts, HOST_FIELDS),
   );
   console.log();
   console.log(

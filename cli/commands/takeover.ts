@@ -14,16 +14,16 @@ import type { NightlyInput, NightlySummary } from '../../lib/operations/nightly.
 import { nightlyAttributes } from '../../lib/operations/nightly-start.ts';
 import { takeoverRefusal } from '../../lib/operations/takeover.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { workflowUrl } from '../../lib/temporal/connection.ts';
 import { hostsWithWorkers, NO_WORKER, recentPollers } from '../../lib/temporal/pollers.ts';
 import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import { awaitResult } from '../await-result.ts';
 import { carryOutPlan, consentOf, type PlannedRuns } from '../confirm.ts';
 import { LIVE_WITHIN_MS } from '../config-guard.ts';
-import { CliContext, type GlobalOptions, TemporalUnavailableError } from '../context.ts';
+import { withContext } from '../action.ts';
+import { type CliContext, TemporalUnavailableError } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
 import { renderNightlySummary } from '../output/nightly-summary.ts';
-import { idStamp } from '../per-host.ts';
+import { idStamp } from '../workflow-id.ts';
 import { printPlanned } from '../planned-per-host.ts';
 import { withProgressLine } from '../watch-progress.ts';
 import { nightsProgress } from './run-nightly.ts';
@@ -72,14 +72,7 @@ Examples:
   vmbackup takeover --from backup1 --dry-run
   vmbackup takeover --from backup1 --yes --plan backup2:3f2a9c1e04`,
     )
-    .action(async (options: TakeoverOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        process.exitCode = await runTakeover(ctx, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, options: TakeoverOptions) => runTakeover(ctx, options)));
 }
 
 async function runTakeover(ctx: CliContext, options: TakeoverOptions): Promise<number> {
@@ -102,7 +95,7 @@ async function runTakeover(ctx: CliContext, options: TakeoverOptions): Promise<n
     describe: (results) => `back up ${results.reduce((n, r) => n + r.summary.counts.planned, 0)} disks on ${results.map((r) => r.host).join(', ')} and remove ${lost}'s snapshots on them`,
     show: ({ results }) => printRuns(results),
   });
-  printPlanned(ctx, outcome, printRuns, 'results');
+  printPlanned(ctx, outcome, { show: printRuns }, 'results');
   for (const e of outcome.errors) console.error(`warning: host ${e.host}: nothing was taken over: ${e.error}`);
   return outcome.errors.length || outcome.results.some((r) => r.summary.counts.failed > 0) ? EXIT.failed : EXIT.ok;
 }
@@ -145,7 +138,7 @@ async function runNights(
       typedSearchAttributes: nightlyAttributes(host, run.workload, dryRun),
     });
     handles.push({ host, handle });
-    if (ctx.output === 'table') console.error(`started ${workflowId}: ${workflowUrl(ctx.config.temporal, workflowId)}`);
+    ctx.announce(`takeover night of ${host} (of lost ${run.lost}${dryRun ? ', dry run' : ''})`, workflowId, handle.firstExecutionRunId);
   }
   const settled = Promise.all(
     handles.map(async ({ host, handle }) => {
@@ -158,7 +151,7 @@ async function runNights(
       }
     }),
   );
-  const outcomes = await withProgressLine(settled, ctx.output === 'table' && !dryRun, 2000, nightsProgress(handles));
+  const outcomes = await withProgressLine(settled, ctx.showProgress && !dryRun, 2000, nightsProgress(handles));
   return {
     results: outcomes.flatMap((o) => (o.run ? [o.run] : [])),
     errors: [...errors, ...outcomes.flatMap((o) => (o.error ? [o.error] : []))],

@@ -2,21 +2,18 @@
 // rule, and for each of its VMs (or volumes) whether a rule excludes it and on
 // which hosts its backups actually are. The inventory is taken by a host's
 // worker (workflow listInventory), so this needs no OpenStack credentials here.
-import { randomUUID } from 'node:crypto';
 import { type Command, Option } from 'commander';
-import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/errors.ts';
+import { InvalidInputError, UnknownVmError } from '../../lib/errors.ts';
 import type { InventoryDisk, InventorySnapshot } from '../../lib/fleet/inventory.ts';
 import { assignmentOf } from '../../lib/fleet/policy.ts';
 import { assignedHost, backupsPerHost, describeAssignment, exclusionOfDisk, type HostBackups, matchDisks } from '../../lib/fleet/where.ts';
 import { ProjectId } from '../../lib/naming.ts';
-import type { ListInventoryInput } from '../../lib/operations/where.ts';
-import { BackupHost, Operation, Project } from '../../lib/search-attributes.ts';
-import { hostTaskQueue } from '../../lib/task-queues.ts';
-import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
-import type { listInventory } from '../../workflows/list-inventory.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { queryInventory } from '../inventory-query.ts';
 import { formatDate } from '../output/format.ts';
+import type { Field } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 import { fetchVersions } from '../versions.ts';
 
@@ -44,16 +41,9 @@ backups from every host's store (a VM whose project moved has them on both).
 
 Examples:
   vmbackup where 5f1a…
-  vmbackup where 5f1a… --vm web01 -o json`,
+  vmbackup where 5f1a… --vm web01 -f json`,
     )
-    .action(async (project: string, options: WhereOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runWhere(ctx, project, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, project: string, options: WhereOptions) => runWhere(ctx, project, options), { listing: true }));
 }
 
 interface DiskPlacement {
@@ -72,7 +62,7 @@ async function runWhere(ctx: CliContext, rawProject: string, options: WhereOptio
   const project = ProjectId.safeParse(rawProject);
   if (!project.success) throw new InvalidInputError(`invalid project '${rawProject}': expected ${project.error.issues[0]?.message}`);
   const assignment = assignmentOf(project.data, ctx.config.project_assignments);
-  const inventory = await projectInventory(ctx, { workload: options.workload, project: project.data }, assignedHost(assignment));
+  const inventory = await queryInventory(ctx, { workload: options.workload, project: project.data }, assignedHost(assignment));
   let disks: InventoryDisk[] = inventory.disks;
   if (options.vm !== undefined) {
     disks = matchDisks(disks, options.vm);
@@ -109,49 +99,37 @@ async function runWhere(ctx: CliContext, rawProject: string, options: WhereOptio
     }),
   );
   const errors = [...unreachable].map(([host, error]) => ({ host, error }));
-  if (ctx.output === 'json') {
-    console.log(
-      JSON.stringify(
-        {
-          project: project.data,
-          workload: options.workload,
-          assignment: { ...assignment, text: describeAssignment(assignment) },
-          inventory: { driver: inventory.driver, takenAt: inventory.takenAt, disks: inventory.disks.length },
-          disks: placements,
-          errors,
-        },
-        null,
-        2,
-      ),
-    );
-  } else {
-    printWhere(project.data, describeAssignment(assignment), inventory, placements, options);
-  }
+  ctx.list({
+    rows: placements,
+    fields: placementFields(options.workload),
+    document: {
+      project: project.data,
+      workload: options.workload,
+      assignment: { ...assignment, text: describeAssignment(assignment) },
+      inventory: { driver: inventory.driver, takenAt: inventory.takenAt, disks: inventory.disks.length },
+      disks: placements,
+      errors,
+    },
+    report: () => printWhere(project.data, describeAssignment(assignment), inventory, placements, options),
+  });
   for (const e of errors) console.error(`warning: host ${e.host} did not answer, its backups are not shown: ${e.error}`);
   if (errors.length) process.exitCode = EXIT.failed;
 }
 
-/** The project's disks as a host's worker sees them; the assigned host is asked first, any live one will do. */
-async function projectInventory(ctx: CliContext, input: ListInventoryInput, preferred: string | undefined): Promise<InventorySnapshot> {
-  const client = await ctx.temporal();
-  const hosts = ctx.config.hosts.map((h) => h.name);
-  const live = await hostsWithWorkers(client, ctx.config.temporal.namespace, ctx.config.temporal.task_queue, hosts);
-  const host = preferred !== undefined && live.has(preferred) ? preferred : hosts.find((h) => live.has(h));
-  if (host === undefined) throw new VmbackupError('no backup host has a running worker: nobody can take the inventory', 'Start the workers first (scripts/workers.sh start on the local stack).');
-  return client.workflow.execute<typeof listInventory>('listInventory', {
-    taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host),
-    workflowId: `where/${input.project}/${randomUUID()}`,
-    args: [input],
-    typedSearchAttributes: [
-      { key: Operation, value: 'list' },
-      { key: Project, value: input.project ?? 'unknown' },
-      { key: BackupHost, value: host },
-    ],
-  });
+/** One row per disk of the project; `-c id` names the disk column whatever the workload. */
+function placementFields(workload: WhereOptions['workload']): Field<DiskPlacement>[] {
+  return [
+    { header: workload === 'vms' ? 'VM' : 'VOLUME', name: 'id', value: (p) => p.id },
+    { header: 'NAME', value: (p) => p.name || undefined },
+    { header: 'STATUS', value: (p) => p.status },
+    { header: 'ON CEPH', value: (p) => p.onCeph },
+    { header: 'ASSIGNED', value: (p) => p.assignedTo },
+    { header: 'EXCLUDED', value: (p) => p.excluded ?? 'no' },
+    { header: 'BACKUPS', value: (p) => p.backups.map((b) => `${b.host}: ${b.versions}, newest ${formatDate(b.newest)}`).join('; ') || 'none' },
+  ];
 }
 
 function printWhere(project: string, assignment: string, inventory: InventorySnapshot, placements: DiskPlacement[], options: WhereOptions): void {
-  const noun = options.workload === 'vms' ? 'VM' : 'VOLUME';
   console.log(
     renderTable(
       [
@@ -168,15 +146,7 @@ function printWhere(project: string, assignment: string, inventory: InventorySna
   if (placements.length === 0) return;
   console.log();
   console.log(
-    renderTable(placements, [
-      { header: noun, value: (p) => p.id },
-      { header: 'NAME', value: (p) => p.name || undefined },
-      { header: 'STATUS', value: (p) => p.status },
-      { header: 'ON CEPH', value: (p) => p.onCeph },
-      { header: 'ASSIGNED', value: (p) => p.assignedTo },
-      { header: 'EXCLUDED', value: (p) => p.excluded ?? 'no' },
-      { header: 'BACKUPS', value: (p) => p.backups.map((b) => `${b.host}: ${b.versions}, newest ${formatDate(b.newest)}`).join('; ') || 'none' },
-    ]),
+    renderTable(placements, placementFields(options.workload)),
   );
   if (options.vm === undefined) return;
   for (const p of placements) {

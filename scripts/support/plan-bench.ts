@@ -59,7 +59,7 @@ export async function planBench(): Promise<Record<string, number>> {
   );
   const data = new RbdData(base.ceph.conf, base.workloads.vms.pool);
   const cli = async (...args: string[]) => {
-    const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, '-o', 'json', ...args], { cwd: ROOT, reject: false });
+    const r = await execa(process.execPath, ['--import', 'tsx', 'cli/main.ts', '--config', configFile, '-f', 'json', ...args], { cwd: ROOT, reject: false });
     if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}:\n${r.stderr}`);
     return JSON.parse(r.stdout) as unknown;
   };

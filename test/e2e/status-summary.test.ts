@@ -89,3 +89,29 @@ test('summary counts the versions and the disk under the project given with --pr
   assert.match(table.stdout, /logical size\s+16\.0 MiB \(sum of version sizes/);
   assert.match(table.stdout, /versions per disk\s+2 \/ 2 \/ 2 \(min \/ median \/ max\)/);
 });
+
+test('listings cut to columns as `openstack -f value -c ID` does: ls, status, summary', async () => {
+  // Only backup1 runs a worker here: ls warns on stderr that backup2 did not answer and exits 1; stdout is the listing all the same.
+  const { versions } = JSON.parse((await vmbackup('ls', vm, '-f', 'json')).stdout) as { versions: Array<{ uid: string; date: string }> };
+  assert.equal(versions.length, 2);
+
+  const uids = await vmbackup('ls', vm, '-f', 'value', '-c', 'uid');
+  assert.match(uids.stderr, /warning: host backup2 did not answer/);
+  assert.equal(uids.stdout, versions.map((v) => v.uid).join('\n'), 'only the uids, newest first, one a line');
+
+  const csv = await vmbackup('ls', vm, '-f', 'csv', '-c', 'date', '-c', 'size');
+  assert.equal(csv.stdout, ['"date","size"', ...versions.map((v) => `"${v.date}",${SIZE}`)].join('\n'), 'raw ISO dates and bytes');
+
+  const picked = JSON.parse((await vmbackup('ls', vm, '-f', 'json', '-c', 'uid', '-c', 'valid')).stdout) as unknown;
+  assert.deepEqual(picked, versions.map((v) => ({ uid: v.uid, valid: true })));
+
+  const unknown = await vmbackup('ls', vm, '-f', 'value', '-c', 'colour');
+  assert.equal(unknown.exitCode, 2);
+  assert.match(unknown.stderr, /-c\/--column 'colour': no such column \(valid: date, host, snapshot, size, uid, valid, protected, expires, tags\)/);
+
+  const ids = await vmbackup('status', '--vm', vm, '--operation', 'backup', '-f', 'value', '-c', 'id');
+  assert.equal(ids.stdout, [...backupIds].reverse().join('\n'));
+
+  const hosts = await vmbackup('summary', '--project', project, '--host', HOST, '-f', 'csv');
+  assert.equal(hosts.stdout, `"host","disks","versions","logical-size"\n"${HOST}",1,2,${2 * SIZE}`);
+});

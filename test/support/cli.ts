@@ -47,23 +47,23 @@ export function spawnVmbackupWith(configFile: string, ...args: string[]): Runnin
   };
 }
 
-/** `vmbackup … -o json`, parsed; fails loudly with the CLI's stderr when it did not exit 0. */
+/** `vmbackup … -f json`, parsed; fails loudly with the CLI's stderr when it did not exit 0. */
 export async function vmbackupJson<T>(...args: string[]): Promise<T> {
-  const r = await vmbackup('-o', 'json', ...args);
+  const r = await vmbackup('-f', 'json', ...args);
   if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as T;
 }
 
 /**
- * What an operator does with a destructive command: `… --dry-run -o json`, read
+ * What an operator does with a destructive command: `… --dry-run -f json`, read
  * the plan, then the same with `--yes --plan TOKEN`. Returns both runs; the dry
  * run must succeed and print a plan.
  */
 export async function vmbackupConfirmed(configFile: string, ...args: string[]): Promise<{ plan: string; dryRun: CliRun; run: CliRun }> {
-  const dryRun = await vmbackupWith(configFile, '-o', 'json', ...args, '--dry-run');
+  const dryRun = await vmbackupWith(configFile, '-f', 'json', ...args, '--dry-run');
   if (dryRun.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} --dry-run exited ${dryRun.exitCode}:\n${dryRun.stderr}`);
   const { plan } = JSON.parse(dryRun.stdout) as { plan?: string };
   if (!plan) throw new Error(`vmbackup ${args.join(' ')} --dry-run printed no plan:\n${dryRun.stdout}`);
-  const run = await vmbackupWith(configFile, '-o', 'json', ...args, '--yes', '--plan', plan);
+  const run = await vmbackupWith(configFile, '-f', 'json', ...args, '--yes', '--plan', plan);
   return { plan, dryRun, run };
 }

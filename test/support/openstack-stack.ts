@@ -19,7 +19,7 @@ export async function withFakeOpenstack(dir: string, seed: FakeOpenstackSeed, ex
   writeFileSync(configFile, yaml.dump({ ...config, ...extra(config) }));
   /** `vmbackup -o json …` with that config; throws with its stderr unless it exits 0. */
   const cli = async <T>(...args: string[]): Promise<T> => {
-    const r = await vmbackupWith(configFile, '-o', 'json', ...args);
+    const r = await vmbackupWith(configFile, '-f', 'json', ...args);
     if (r.exitCode !== 0) throw new Error(`vmbackup ${args.join(' ')} exited ${r.exitCode}: ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };

@@ -24,6 +24,7 @@ export const REPLAYED_TYPES = [
   'verifyBackups',
   'restoreDrill',
   'nightForecast',
+  'hostListing',
 ] as const;
 
 export interface RecordedHistory {

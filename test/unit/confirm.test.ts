@@ -46,7 +46,7 @@ test('the digest: the same set in any order gives the same digest; another set, 
 
 test('the line that confirms a dry run is the same command with --yes --plan', () => {
   assert.equal(
-    confirmLine([{ host: 'backup1', planDigest: '0123456789' }], ['-c', '/etc/my cfg.yaml', 'purge', '--host', 'backup1', '--dry-run']),
-    "vmbackup -c '/etc/my cfg.yaml' purge --host backup1 --yes --plan backup1:0123456789",
+    confirmLine([{ host: 'backup1', planDigest: '0123456789' }], ['--config', '/etc/my cfg.yaml', 'purge', '--host', 'backup1', '--dry-run']),
+    "vmbackup --config '/etc/my cfg.yaml' purge --host backup1 --yes --plan backup1:0123456789",
   );
 });

@@ -2,18 +2,7 @@
 // checked before they are quoted in, and running operations come first.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { byStatusOrder, parseSince, StatusFilters, statusQuery } from '../../cli/status-query.ts';
-import { InvalidInputError } from '../../lib/errors.ts';
-
-const now = new Date('2026-11-25T12:00:00Z');
-
-test('--since takes a span back from now or a date', () => {
-  assert.equal(parseSince('24h', now).toISOString(), '2026-11-24T12:00:00.000Z');
-  assert.equal(parseSince('90m', now).toISOString(), '2026-11-25T10:30:00.000Z');
-  assert.equal(parseSince('7d', now).toISOString(), '2026-11-18T12:00:00.000Z');
-  assert.equal(parseSince('2026-11-20', now).toISOString(), '2026-11-20T00:00:00.000Z');
-  for (const bad of ['', 'yesterday', '24', 'h', '-1h', '1y']) assert.throws(() => parseSince(bad, now), InvalidInputError, bad);
-});
+import { byStatusOrder, StatusFilters, statusQuery } from '../../cli/status-query.ts';
 
 test('the query keeps running operations whatever their start, and adds each filter given', () => {
   const since = new Date('2026-11-24T12:00:00Z');
@@ -26,7 +15,7 @@ test('the query keeps running operations whatever their start, and adds each fil
 });
 
 test('a filter value that could change the query is refused', () => {
-  const since = now;
+  const since = new Date('2026-11-25T12:00:00Z');
   for (const f of [{ vm: 'a" OR VmId != "' }, { host: 'Backup 1' }, { project: "p'1" }, { operation: 'backup"' }, { workload: 'disks' }]) {
     assert.equal(StatusFilters.safeParse({ since, ...f }).success, false, JSON.stringify(f));
   }

@@ -41,7 +41,7 @@ test('vmbackup: --version before a subcommand is the version; after one it is th
   assert.equal(wantsVersion(['--version'], commands), true);
   assert.equal(wantsVersion(['-o', 'json', '-V'], commands), true);
   assert.equal(wantsVersion(['restore', 'vm1', '--version', '6dff005a'], commands), false);
-  assert.equal(wantsVersion(['-c', 'x.yaml', 'restore', 'vm1', '-V'], commands), false);
+  assert.equal(wantsVersion(['--config', 'x.yaml', 'restore', 'vm1', '-V'], commands), false);
   assert.equal(wantsVersion(['--', '--version'], commands), false);
   assert.equal(wantsVersion(['ls'], commands), false);
 });
