@@ -8,18 +8,11 @@
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ASIDE_META, asideImageName } from '../lib/operations/restore.ts';
+import { asideImageName, parseAsideImageName } from '../lib/naming.ts';
+import { ASIDE_META } from '../lib/operations/restore.ts';
 import { isNotFound } from './ceph/rbd.ts';
 import { withHeartbeat } from './heartbeat.ts';
 import type { HostDeps } from './host-deps.ts';
-
-const ASIDE = /\.vmbackup-aside-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/;
-
-/** When an image was moved aside, from its name; undefined for any other image. */
-export function asideTime(image: string): Date | undefined {
-  const m = ASIDE.exec(image);
-  return m ? new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`) : undefined;
-}
 
 export interface AsideImage {
   pool: string;
@@ -56,13 +49,13 @@ export function createAsideActivities(deps: HostDeps, clients: { temporal: Clien
   const { rbd } = deps;
   const exists = async (pool: string, image: string) => (await rbd.imageSize(pool, image)) !== undefined;
 
-  async function describeAside(pool: string, image: string, at: Date): Promise<AsideImage> {
+  async function describeAside(pool: string, image: string, aside: { belongsTo: string; asideAt: Date }): Promise<AsideImage> {
     const meta = await rbd.imageMeta(pool, image);
     return {
       pool,
       image,
-      belongsTo: image.replace(ASIDE, ''),
-      asideAt: at.toISOString(),
+      belongsTo: aside.belongsTo,
+      asideAt: aside.asideAt.toISOString(),
       restoreId: meta[ASIDE_META.restore],
       completedAt: meta[ASIDE_META.completed],
       putBackOf: meta[ASIDE_META.putBack],
@@ -73,10 +66,10 @@ export function createAsideActivities(deps: HostDeps, clients: { temporal: Clien
     const found: AsideImage[] = [];
     for (const pool of pools) {
       for (const image of await rbd.listImages(pool)) {
-        const at = asideTime(image);
-        if (!at) continue;
+        const aside = parseAsideImageName(image);
+        if (!aside) continue;
         try {
-          found.push(await describeAside(pool, image, at));
+          found.push(await describeAside(pool, image, aside));
         } catch (err) {
           if (!isNotFound(err)) throw err; // removed meanwhile
         }
@@ -150,9 +143,9 @@ export function createAsideActivities(deps: HostDeps, clients: { temporal: Clien
      * never deleted). Idempotent: a retry finds the displaced image's mark.
      */
     async putBackAside(input: { pools: string[]; aside: string; now: string; dryRun: boolean }): Promise<PutBackResult> {
-      const at = asideTime(input.aside);
-      if (!at) throw ApplicationFailure.create({ type: 'InvalidInputError', nonRetryable: true, message: `${input.aside} is not an aside image (<image>.vmbackup-aside-<time>)` });
-      const image = input.aside.replace(ASIDE, '');
+      const parsed = parseAsideImageName(input.aside);
+      if (!parsed) throw ApplicationFailure.create({ type: 'InvalidInputError', nonRetryable: true, message: `${input.aside} is not an aside image (<image>.vmbackup-aside-<time>)` });
+      const image = parsed.belongsTo;
       let pool: string | undefined;
       for (const p of input.pools) if (await exists(p, input.aside)) pool = p;
       if (!pool) {
@@ -161,7 +154,7 @@ export function createAsideActivities(deps: HostDeps, clients: { temporal: Clien
         if (done && !input.dryRun) return { pool: done.pool, aside: input.aside, image, displacedTo: done.image, dryRun: false, plan: [] };
         throw ApplicationFailure.create({ type: 'UnknownVmError', nonRetryable: true, message: `no aside image ${input.aside} in ${input.pools.join(', ')}; see \`vmbackup aside ls\`` });
       }
-      const a = await describeAside(pool, input.aside, at);
+      const a = await describeAside(pool, input.aside, parsed);
       if (await restoreRunning(a.restoreId)) {
         throw ApplicationFailure.create({
           type: 'DiskBusyError',

@@ -3,10 +3,10 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import { expiryTag, KIND_TAGS, periodicTags, projectTag } from '../lib/backup-tags.ts';
+import { expiryTag, KIND_TAGS, periodicTags } from '../lib/backup-tags.ts';
 import { StoreFullError } from '../lib/errors.ts';
 import { recordBackupMade } from '../lib/metrics.ts';
-import { isOwnSnapshot, parseBackupSnapshotName } from '../lib/naming.ts';
+import { isOwnSnapshot, parseBackupSnapshotName, projectTag } from '../lib/naming.ts';
 import type { BackupKind } from '../lib/operations/backup.ts';
 import { isAlreadyExists, isNotFound, isProtected, parseDiff } from './ceph/rbd.ts';
 import type { EngineStats, EngineVersion } from './engine/engine.ts';

@@ -27,6 +27,8 @@ export interface VersionCheck {
   imageExists: boolean;
   /** The VM runs now (asked only when the restore manages it): a restore cut short starts it again. */
   serverRunning: boolean;
+  /** The VM's name and project, as the compute driver knows them (when the restore manages it): for the audit trail. */
+  server?: { name: string; projectId: string } | undefined;
 }
 
 export function createRestoreActivities(deps: HostDeps) {
@@ -131,12 +133,14 @@ export function createRestoreActivities(deps: HostDeps) {
       if (!version.valid) {
         throw ApplicationFailure.create({ type: 'InvalidInputError', nonRetryable: true, message: `version ${input.versionUid} is not valid (a failed or running backup); pick another` });
       }
+      const server = input.manageServer ? await compute.show(input.vmId) : undefined;
       return {
         versionDate: version.date,
         snapshotName: version.snapshotName,
         sizeBytes: version.sizeBytes,
         imageExists: await exists(input.pool, input.image),
-        serverRunning: input.manageServer ? ((await compute.show(input.vmId))?.status ?? 'SHUTOFF') !== 'SHUTOFF' : false,
+        serverRunning: input.manageServer ? (server?.status ?? 'SHUTOFF') !== 'SHUTOFF' : false,
+        server: server ? { name: server.name, projectId: server.projectId } : undefined,
       };
     },
 

@@ -3,7 +3,9 @@ import { Client, Connection } from '@temporalio/client';
 import { configFingerprint } from '../lib/config/fingerprint.ts';
 import { chooseConfig, type LoadedConfig, loadConfig } from '../lib/config/load.ts';
 import { InvalidInputError, VmbackupError } from '../lib/errors.ts';
+import { operatorIdentity } from '../lib/audit/identity.ts';
 import { tlsOptions, workflowUrl } from '../lib/temporal/connection.ts';
+import { auditStamp } from './audit-stamp.ts';
 import { assertWorkersRunThisConfig, configGuard } from './config-guard.ts';
 import { FORMATS, type Format, type Listing, printListing } from './output/render.ts';
 
@@ -70,8 +72,10 @@ export class CliContext {
     const tls = tlsOptions(this.config.temporal);
     try {
       const connection = await Connection.connect({ address, tls, connectTimeout: '5s' });
-      // Every workflow start that removes or overwrites is checked against the workers' config.
-      this.client = new Client({ connection, namespace, interceptors: { workflow: [configGuard(this.config, () => this.client!)] } });
+      // Every workflow start that removes or overwrites is checked against the workers' config,
+      // and every start records who started it and what it does (the audit trail).
+      const identity = operatorIdentity();
+      this.client = new Client({ connection, namespace, identity, interceptors: { workflow: [configGuard(this.config, () => this.client!), auditStamp(identity)] } });
       return this.client;
     } catch (err) {
       throw new TemporalUnavailableError(

@@ -1,4 +1,4 @@
-// Exit codes scripts can trust; the README lists them.
+// Exit codes scripts can trust; docs/operator-guide.md lists them.
 export const EXIT = {
   ok: 0,
   /** The operation ran and failed (see the message and the workflow's history). */

@@ -7,6 +7,8 @@ import { ConfigError, DiskBusyError, InvalidInputError, rootCause, UnknownSchedu
 import { registerAside } from './commands/aside.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerCheck } from './commands/check.ts';
+import { registerConfig } from './commands/config.ts';
+import { registerHistory } from './commands/history.ts';
 import { registerLs } from './commands/ls.ts';
 import { registerPlan } from './commands/plan.ts';
 import { registerPurge } from './commands/purge.ts';
@@ -69,12 +71,14 @@ registerRemoveInvalids(program);
 registerRemoveUnhandled(program);
 registerWhere(program);
 registerStatus(program);
+registerHistory(program);
 registerSummary(program);
 registerRunNightly(program);
 registerSchedule(program);
 registerTakeover(program);
 registerCheck(program);
 registerPlan(program);
+registerConfig(program);
 
 if (wantsVersion(process.argv.slice(2), program.commands.map((c) => c.name()))) {
   console.log(versionText());

@@ -1,7 +1,7 @@
 // The figures of `vmbackup summary`, from every host's versions. Sizes are
 // logical: the sum of each version's disk size, as if every version were a
 // full copy. The stores dedup blocks between versions, so they use less.
-import { projectFromTags } from '../lib/backup-tags.ts';
+import { projectFromTags } from '../lib/naming.ts';
 
 export interface SummaryVersion {
   host: string;

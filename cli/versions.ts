@@ -2,7 +2,7 @@
 // (each host answers from its own store). Hosts with no worker are skipped and
 // reported, not waited for.
 import type { EngineVersion } from '../activities/engine/engine.ts';
-import { Operation, VmId as VmIdKey } from '../lib/search-attributes.ts';
+import { Operation } from '../lib/search-attributes.ts';
 import { hostsWithWorkers, NO_WORKER } from '../lib/temporal/pollers.ts';
 import type { listBackups } from '../workflows/list-backups.ts';
 import type { CliContext } from './context.ts';
@@ -28,10 +28,10 @@ export async function fetchVersions(ctx: CliContext, vmId: string, name: string 
     taskQueue: ctx.config.temporal.task_queue,
     workflowId: lookupId('ls', vmId),
     args: [{ name, uid, hosts: hosts.filter((h) => live.has(h)) }],
-    typedSearchAttributes: [
-      { key: Operation, value: 'list' },
-      { key: VmIdKey, value: vmId },
-    ],
+    // No VmId: a read-only look-up is no operation on the disk, and an auditor's
+    // `VmId = "…"` search (and `vmbackup history`) must list only what changed it.
+    typedSearchAttributes: [{ key: Operation, value: 'list' }],
+    staticSummary: `list versions of ${vmId} (read-only)`,
   });
   return {
     versions: perHost.flatMap((h) => h.versions.map((v) => ({ host: h.host, ...v }))).sort((a, b) => b.date.localeCompare(a.date)),

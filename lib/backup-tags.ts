@@ -3,13 +3,11 @@
 // `b_monthly` by backy2's own rule (see periodicTags).
 // The lifespan is recorded as `expires_<YYYY-mm-dd>`: backy2 2.9 has no expiry
 // column, and a tag travels with the version in the engine's own metadata.
+// The owner's `project_<id>` tag is a naming convention: lib/naming.ts.
 import type { BackupKind } from './operations/backup.ts';
 
 export const KIND_TAGS: Record<BackupKind, string> = { full: 'full_backup', incremental: 'differential_backup' };
 const EXPIRES_PREFIX = 'expires_';
-const PROJECT_PREFIX = 'project_';
-/** Characters a project id may have to be recorded as a tag (OpenStack ids are hex). */
-const TAGGABLE_PROJECT = /^[A-Za-z0-9_.-]{1,200}$/;
 
 export interface EarlierVersion {
   date: Date;
@@ -52,17 +50,4 @@ export function expiryTag(at: Date, liveForDays: number): string {
 /** The expiry day recorded in a version's tags, if any. */
 export function expiryFromTags(tags: readonly string[]): string | undefined {
   return tags.find((t) => t.startsWith(EXPIRES_PREFIX))?.slice(EXPIRES_PREFIX.length);
-}
-
-/**
- * `project_<id>`: the owner recorded with the version, so `summary`, `where`
- * and `remove-unhandled` know a backup's project after its VM is gone.
- * Undefined for a project id with characters a tag should not carry.
- */
-export function projectTag(projectId: string | undefined): string | undefined {
-  return projectId !== undefined && TAGGABLE_PROJECT.test(projectId) ? PROJECT_PREFIX + projectId : undefined;
-}
-
-export function projectFromTags(tags: readonly string[]): string | undefined {
-  return tags.find((t) => t.startsWith(PROJECT_PREFIX))?.slice(PROJECT_PREFIX.length);
 }

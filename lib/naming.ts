@@ -50,8 +50,31 @@ export function workloadImage(workload: Workload, id: string): string {
   return workload === 'vms' ? vmDiskImage(id) : workload === 'volumes' ? `volume-${id}` : id;
 }
 
-/** Marks an image a restore moved aside: `<image>.vmbackup-aside-<time>`. */
+/** Marks an image a restore moved aside: `<image>.vmbackup-aside-<YYYYmmddTHHMMSS>`. */
 const ASIDE_MARK = '.vmbackup-aside-';
+const ASIDE_RE = /^(.+)\.vmbackup-aside-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})$/;
+
+/** Name of the image a restore (or a put-back) moves `image` aside to at `at`. */
+export function asideImageName(image: string, at: Date): string {
+  return `${image}${ASIDE_MARK}${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
+}
+
+/** Parses a name made by {@link asideImageName}: the image it belongs to and when it was moved; undefined for any other name. */
+export function parseAsideImageName(name: string): { belongsTo: string; asideAt: Date } | undefined {
+  const m = ASIDE_RE.exec(name);
+  if (!m) return undefined;
+  const asideAt = new Date(`${m[2]}-${m[3]}-${m[4]}T${m[5]}:${m[6]}:${m[7]}Z`);
+  return Number.isNaN(asideAt.getTime()) ? undefined : { belongsTo: m[1]!, asideAt };
+}
+
+/**
+ * True for any name carrying the aside mark, even one not exactly of the aside
+ * form: such an image is never taken for a workload's disk (purge-aside still
+ * touches only exact {@link parseAsideImageName} names).
+ */
+export function hasAsideMark(image: string): boolean {
+  return image.includes(ASIDE_MARK);
+}
 
 /**
  * The inverse of {@link workloadImage}: the id an image of the workload's pool
@@ -60,7 +83,7 @@ const ASIDE_MARK = '.vmbackup-aside-';
  * any name, so on a pool shared with Nova or Cinder their names are left out.
  */
 export function diskIdFromImage(workload: Workload, image: string): string | undefined {
-  if (image.includes(ASIDE_MARK)) return undefined;
+  if (hasAsideMark(image)) return undefined;
   const id =
     workload === 'vms'
       ? /^(.+)_disk$/.exec(image)?.[1]
@@ -99,4 +122,23 @@ export function isOwnSnapshot(snapshot: string, host: string): boolean {
 /** UTC calendar day of `at`, `YYYY-mm-dd`. */
 export function utcDay(at: Date): string {
   return at.toISOString().slice(0, 10);
+}
+
+/** An OpenStack project id as assignments, `where`, `summary` and the `project_` tag take it (Keystone's are hex). */
+export const ProjectId = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'a project id: letters, digits, ".", "_" or "-"');
+
+const PROJECT_TAG_PREFIX = 'project_';
+
+/**
+ * `project_<id>`: the owner recorded with a backup version, so `summary`, `where`
+ * and `remove-unhandled` know a backup's project after its VM is gone.
+ * Undefined for a project id with characters a tag should not carry.
+ */
+export function projectTag(projectId: string | undefined): string | undefined {
+  return projectId !== undefined && ProjectId.safeParse(projectId).success ? PROJECT_TAG_PREFIX + projectId : undefined;
+}
+
+/** The project a version's tags record (see {@link projectTag}), if any. */
+export function projectFromTags(tags: readonly string[]): string | undefined {
+  return tags.find((t) => t.startsWith(PROJECT_TAG_PREFIX))?.slice(PROJECT_TAG_PREFIX.length);
 }

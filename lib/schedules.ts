@@ -9,7 +9,8 @@ import type { NightlyInput } from './operations/nightly.ts';
 import { nightlyAttributes, nightlyWorkflowPrefix } from './operations/nightly-start.ts';
 import { keepRulesOf, liveForDaysOf, type PurgeExpiredInput } from './operations/purge.ts';
 import type { RestoreDrillInput, VerifyBackupsInput } from './operations/verify.ts';
-import { BackupHost, Operation, type OperationName } from './search-attributes.ts';
+import { startDetails, startSummary } from './audit/summary.ts';
+import { BackupHost, Operation, type OperationName, StartedBy } from './search-attributes.ts';
 
 export type ScheduleKind = Workload | 'purge' | 'verify' | 'drill';
 export const SCHEDULE_KINDS: readonly ScheduleKind[] = ['vms', 'volumes', 'images', 'purge', 'verify', 'drill'];
@@ -47,7 +48,11 @@ export interface DesiredSchedule extends ScheduleTime {
   workflowType: 'nightlyBackups' | 'purgeExpired' | 'verifyBackups' | 'restoreDrill';
   workflowId: string;
   args: [NightlyInput] | [Omit<PurgeExpiredInput, 'asOf'>] | [VerifyBackupsInput] | [RestoreDrillInput];
+  /** Ends with StartedBy = the Schedule's id: who started a scheduled run, in the audit trail. */
   searchAttributes: SearchAttributePair[];
+  /** The Web UI's one-line summary and details of each run (lib/audit/summary.ts). */
+  staticSummary: string;
+  staticDetails: string;
   /**
    * A run still going after this long is timed out by Temporal. Overlap is skip,
    * so without it a night stuck on a dead host would make every later one skip.
@@ -84,7 +89,7 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
         { key: Operation, value: operation },
         { key: BackupHost, value: host.name },
       ];
-      const item: Omit<DesiredSchedule, 'fingerprint'> =
+      const item: Omit<DesiredSchedule, 'fingerprint' | 'staticSummary' | 'staticDetails'> =
         kind === 'verify'
           ? {
               ...common,
@@ -119,7 +124,12 @@ export function desiredSchedules(config: Config): DesiredSchedule[] {
               args: [{ host: host.name, workload: kind, hostAnswerSeconds: config.schedules.host_answer_seconds }],
               searchAttributes: nightlyAttributes(host.name, kind),
             };
-      out.push({ ...item, fingerprint: JSON.stringify([item.hour, item.minute, ...(item.dayOfWeek ? [item.dayOfWeek] : []), item.timeZone, item.workflowType, item.args, config.schedules]) });
+      const searchAttributes = [...item.searchAttributes, { key: StartedBy, value: item.scheduleId }];
+      const facts = { workflowType: item.workflowType, attributes: searchAttributes, input: item.args[0] };
+      const staticSummary = `${startSummary(facts)} (scheduled)`;
+      const audited = { ...item, searchAttributes, staticSummary, staticDetails: startDetails(facts, staticSummary) };
+      // The summary is in the fingerprint: a Schedule applied before the audit trail is updated once to carry it.
+      out.push({ ...audited, fingerprint: JSON.stringify([item.hour, item.minute, ...(item.dayOfWeek ? [item.dayOfWeek] : []), item.timeZone, item.workflowType, item.args, config.schedules, staticSummary]) });
     }
   }
   return out;

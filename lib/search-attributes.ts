@@ -9,8 +9,12 @@ export const BackupHost = defineSearchAttributeKey('BackupHost', SearchAttribute
 export const Operation = defineSearchAttributeKey('Operation', SearchAttributeType.KEYWORD);
 export const Workload = defineSearchAttributeKey('Workload', SearchAttributeType.KEYWORD);
 export const Outcome = defineSearchAttributeKey('Outcome', SearchAttributeType.KEYWORD);
+/** Who started the operation: `<user>@<host>` of the CLI, or the id of the Schedule that did (lib/audit.ts). */
+export const StartedBy = defineSearchAttributeKey('StartedBy', SearchAttributeType.KEYWORD);
+/** The VM's (volume's, image's) name when the starter knew it, so an auditor can search by name. */
+export const VmName = defineSearchAttributeKey('VmName', SearchAttributeType.KEYWORD);
 
-export const ALL_SEARCH_ATTRIBUTES = [VmId, Project, BackupHost, Operation, Workload, Outcome] as const;
+export const ALL_SEARCH_ATTRIBUTES = [VmId, Project, BackupHost, Operation, Workload, Outcome, StartedBy, VmName] as const;
 
 export type OperationName = 'backup' | 'plan' | 'list' | 'restore' | 'purge' | 'nightly' | 'verify' | 'drill';
 
@@ -21,10 +25,13 @@ export function diskOperationAttributes(op: {
   host: string;
   project?: string | undefined;
   workload?: string;
+  /** The VM's name, when the starter knows it (the night's inventory does; the CLI by id does not yet). */
+  vmName?: string | undefined;
 }): SearchAttributePair[] {
   return [
     { key: Operation, value: op.operation },
     { key: VmId, value: op.vmId },
+    ...(op.vmName ? [{ key: VmName, value: op.vmName }] : []),
     { key: BackupHost, value: op.host },
     { key: Project, value: op.project ?? 'unknown' },
     { key: Workload, value: op.workload ?? 'vms' },

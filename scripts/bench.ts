@@ -42,6 +42,7 @@ import { newSeed } from './support/prng.ts';
 import { soak } from './support/soak.ts';
 import { verifyBench } from './support/verify-bench.ts';
 import { writePrivateConfig, ROOT } from './support/private-config.ts';
+import { updateBenchDoc } from './support/bench-doc.ts';
 import { BLOCK, MiB, RbdData } from './support/rbd-data.ts';
 import { startWorker } from './support/worker-process.ts';
 
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify({ ...previous, ...figures }, null, 2)}\n`);
   console.log(JSON.stringify(figures, null, 2));
   log(`written to ${file}`);
+  log(updateBenchDoc(ROOT));
 }
 
 await main();

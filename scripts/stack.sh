@@ -61,7 +61,7 @@ TEMPORAL_PIDFILE="$TEMPORAL_DIR/temporal.pid"
 TEMPORAL_PORT=${VMBACKUP_TEMPORAL_PORT:-7233}
 TEMPORAL_UI_PORT=${VMBACKUP_TEMPORAL_UI_PORT:-8233}
 TEMPORAL_ADDRESS="127.0.0.1:$TEMPORAL_PORT"
-SEARCH_ATTRIBUTES=(VmId Project BackupHost Operation Workload Outcome)
+SEARCH_ATTRIBUTES=(VmId Project BackupHost Operation Workload Outcome StartedBy VmName)
 
 BACKY2_DIR="$STACK_DIR/backy2"
 read -r -a HOSTS <<<"${VMBACKUP_HOSTS:-backup1 backup2}"

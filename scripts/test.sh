@@ -12,6 +12,7 @@ bash scripts/stack.sh up
 # a fresh machine, about a second when cached).
 bash scripts/production/install.sh
 bash scripts/npm-install.sh
+node --import tsx scripts/support/quiet-stack.ts
 
 echo "[test] type-check and lint"
 npx tsc --noEmit

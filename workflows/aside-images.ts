@@ -5,6 +5,7 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AsideActivities, AsideImage, PutBackResult } from '../activities/aside-activities.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
+import { recordOutcome } from './audit.ts';
 import { lockDisk } from './disk-lock.ts';
 
 function asideActivities(host: string) {
@@ -29,5 +30,7 @@ export async function putBackAside(input: { host: string; pools: string[]; aside
   const plan = await act.putBackAside({ pools: input.pools, aside: input.aside, now: input.now, dryRun: true });
   if (input.dryRun) return plan;
   await lockDisk({ pool: plan.pool, image: plan.image }, 'put-back', 'refuse');
-  return act.putBackAside({ pools: input.pools, aside: input.aside, now: input.now, dryRun: false });
+  const result = await act.putBackAside({ pools: input.pools, aside: input.aside, now: input.now, dryRun: false });
+  recordOutcome('ok');
+  return result;
 }

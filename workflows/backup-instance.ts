@@ -13,6 +13,7 @@ import {
 } from '../lib/operations/backup.ts';
 import { Outcome } from '../lib/search-attributes.ts';
 import { stepProgressQuery } from './definitions.ts';
+import { recordServer } from './audit.ts';
 import { lockDisk } from './disk-lock.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
@@ -87,6 +88,7 @@ export async function backupInstance(raw: BackupInstanceInput): Promise<BackupRe
   log.info('backup plan', { plan });
 
   const { server, hints } = prepared;
+  recordServer(server);
   progress = { step: 'backup', detail: `${plan.kind}, ${hints.hintedBytes} bytes hinted; removing ${plan.snapshotsToRemove.join(', ') || 'no old snapshot'}` };
   const copyInput = { ...disk, snapshot, kind: plan.kind, hints, baseUid: plan.baseUid, liveForDays: input.liveForDays, project: input.project };
   const { made, removed } = await host.finishBackup({ ...copyInput, snapshotsToRemove: plan.snapshotsToRemove });

@@ -41,6 +41,7 @@ import {
 } from '../lib/operations/nightly.ts';
 import { METRICS } from '../lib/metrics.ts';
 import { diskOperationAttributes, Outcome } from '../lib/search-attributes.ts';
+import { childAudit } from './audit.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { backupInstance } from './backup-instance.ts';
 import { nightlyProgressQuery } from './definitions.ts';
@@ -114,11 +115,13 @@ export async function nightlyBackups(raw: NightlyInput): Promise<NightlySummary>
     const workflowId = `${info.workflowId}/${disk.id}`;
     running.add(disk.id);
     try {
+      const args = { vmId: disk.id, pool, host: input.host, project: disk.projectId, workload: input.workload, image: disk.image, liveForDays };
+      const attributes = diskOperationAttributes({ operation: 'backup', vmId: disk.id, vmName: disk.name, host: input.host, project: disk.projectId, workload: input.workload });
       const r = await executeChild(backupInstance, {
         workflowId,
         taskQueue: hostQueue,
-        args: [{ vmId: disk.id, pool, host: input.host, project: disk.projectId, workload: input.workload, image: disk.image, liveForDays }],
-        typedSearchAttributes: diskOperationAttributes({ operation: 'backup', vmId: disk.id, host: input.host, project: disk.projectId, workload: input.workload }),
+        args: [args],
+        ...childAudit('backupInstance', attributes, args),
         // Cancelling the night cancels its backups, which clean up after themselves.
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       });

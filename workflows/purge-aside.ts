@@ -5,6 +5,7 @@
 import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { AsideActivities, AsidePurgeResult } from '../activities/aside-activities.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
+import { recordOutcome } from './audit.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
 export interface PurgeAsideInput {
@@ -26,5 +27,7 @@ export async function purgeAside(input: PurgeAsideInput): Promise<AsidePurgeResu
     heartbeatTimeout: '30s',
     retry: { maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
   });
-  return purgeAsideImages({ pools: input.pools, keepDays: input.keepDays, now: input.now, dryRun: input.dryRun, named: input.named });
+  const result = await purgeAsideImages({ pools: input.pools, keepDays: input.keepDays, now: input.now, dryRun: input.dryRun, named: input.named });
+  if (!input.dryRun) recordOutcome('ok');
+  return result;
 }

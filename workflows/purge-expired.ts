@@ -10,6 +10,7 @@ import { type PurgeExpiredInput, PurgeExpiredInput as InputSchema, type PurgeExp
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { summarizeKept } from '../lib/purge-policy.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
+import { recordOutcome } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 
 /** Versions per removeVersions call: about a minute of backy2 `rm`s. */
@@ -74,5 +75,6 @@ export async function purgeExpired(raw: PurgeExpiredInput): Promise<PurgeExpired
     summarizeKept(r.skipped.map((s) => ({ ...batch.find((v) => v.uid === s.uid)!, reason: s.reason })), plan.kept);
   }
   const cleanup = await cleanupStore();
+  recordOutcome(removed.size === plan.remove.length ? 'ok' : 'partial');
   return result({ removed: plan.remove.filter((v) => removed.has(v.uid)), cleanup });
 }

@@ -4,6 +4,7 @@ import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { InvalidVersionActivities } from '../activities/invalid-version-activities.ts';
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
 import { RemoveInvalidsInput as InputSchema, type RemoveInvalidsInput, type RemoveInvalidsResult } from '../lib/operations/remove-invalids.ts';
+import { recordOutcome } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
@@ -29,5 +30,6 @@ export async function removeInvalids(raw: RemoveInvalidsInput): Promise<RemoveIn
   const toRemove = input.dryRun ? [] : planned;
   const { removed } = toRemove.length ? await removeInvalidVersions({ versions: toRemove }) : { removed: [] };
   const gone = new Set(removed);
+  if (!input.dryRun) recordOutcome(gone.size === toRemove.length ? 'ok' : 'partial');
   return { host: input.host, dryRun: input.dryRun, planDigest: digest, versions: found.map((v) => ({ ...v, removed: gone.has(v.uid) })) };
 }

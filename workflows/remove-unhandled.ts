@@ -7,6 +7,7 @@ import type { PurgeActivities } from '../activities/purge-activities.ts';
 import type { UnhandledActivities } from '../activities/unhandled-activities.ts';
 import { RemoveUnhandledInput as InputSchema, type RemoveUnhandledInput, type RemoveUnhandledResult } from '../lib/operations/remove-unhandled.ts';
 import { planChangedMessage, planDigest } from '../lib/plan-digest.ts';
+import { recordOutcome } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
@@ -51,6 +52,7 @@ export async function removeUnhandled(raw: RemoveUnhandledInput): Promise<Remove
       for (const uid of r.removed) removed.add(uid);
       for (const s of r.skipped) skipped.add(s.uid);
     }
+    recordOutcome(skipped.size === 0 ? 'ok' : 'partial');
   }
   return {
     host: input.host,

@@ -6,7 +6,9 @@ import { ApplicationFailure, executeChild, ParentClosePolicy, proxyActivities, w
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import { vmDiskImage } from '../lib/naming.ts';
 import { RESCUE_MARK, type RescueInstanceInput, RescueInstanceInput as InputSchema, type RescueResult } from '../lib/operations/rescue.ts';
+import type { RestoreInstanceInput } from '../lib/operations/restore.ts';
 import { diskOperationAttributes } from '../lib/search-attributes.ts';
+import { childAudit, recordOutcome } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
@@ -65,24 +67,25 @@ export async function rescueInstance(raw: RescueInstanceInput): Promise<RescueRe
     oldId: input.vmId,
     mark,
   });
+  const args: RestoreInstanceInput = {
+    vmId: newVmId,
+    pool: input.pool,
+    image: vmDiskImage(newVmId),
+    versionOf: vmDiskImage(input.vmId),
+    host: input.host,
+    versionUid: input.versionUid,
+    manageServer: true,
+    waitSeconds: input.waitSeconds,
+  };
+  const attributes = diskOperationAttributes({ operation: 'restore', vmId: newVmId, vmName: recorded.name, host: input.host, project: recorded.projectId });
   await executeChild(restoreInstance, {
     workflowId: `${workflowInfo().workflowId}/restore`,
     taskQueue: workflowInfo().taskQueue,
     // Cancelled or terminated, the parent asks the child to cancel, and the child puts the disk back.
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    args: [
-      {
-        vmId: newVmId,
-        pool: input.pool,
-        image: vmDiskImage(newVmId),
-        versionOf: vmDiskImage(input.vmId),
-        host: input.host,
-        versionUid: input.versionUid,
-        manageServer: true,
-        waitSeconds: input.waitSeconds,
-      },
-    ],
-    typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: newVmId, host: input.host, project: recorded.projectId }),
+    args: [args],
+    ...childAudit('restoreInstance', attributes, args),
   });
+  recordOutcome('rescued');
   return result(newVmId);
 }

@@ -8,9 +8,11 @@
 import { ActivityCancellationType, CancellationScope, CancelledFailure, log, patched, proxyActivities, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RestoreActivities } from '../activities/restore-activities.ts';
 import type { StepProgress } from '../lib/operations/backup.ts';
-import { asideImageName, type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
+import { asideImageName } from '../lib/naming.ts';
+import { type RestoreInstanceInput, RestoreInstanceInput as InputSchema, type RestoreResult } from '../lib/operations/restore.ts';
 import { stepProgressQuery } from './definitions.ts';
 import { lockDisk } from './disk-lock.ts';
+import { recordOutcome, recordServer } from './audit.ts';
 import { parseInput } from './parse-input.ts';
 import { NON_RETRYABLE_TYPES } from '../lib/errors.ts';
 
@@ -60,6 +62,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     versionOf: input.versionOf,
     manageServer: input.manageServer,
   });
+  recordServer(check.server);
   const plan = [
     input.manageServer ? `stop VM ${input.vmId} and wait until it is SHUTOFF` : `stop no VM (none to manage): the operator states nothing runs on ${disk.image}`,
     `check nobody has ${disk.pool}/${disk.image} open`,
@@ -80,6 +83,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     plan,
     serverStopped: false,
     serverStarted: false,
+    server: check.server,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     ...extra,
@@ -139,6 +143,7 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
     undo.clear();
     if (asideImage) await CancellationScope.nonCancellable(() => act.markRestoreCompleted({ ...disk, aside }));
     progress = { step: 'done' };
+    recordOutcome('restored');
     return result({ asideImage, serverStopped, serverStarted });
   } catch (err) {
     progress = { step: 'compensate', detail: (err as Error).message };
@@ -152,6 +157,8 @@ export async function restoreInstance(raw: RestoreInstanceInput): Promise<Restor
         }
       }
     });
+    // Failed or cancelled, the disk is back as it was: that is what an auditor needs to know.
+    recordOutcome('rolled-back');
     throw err;
   }
 }

@@ -14,7 +14,9 @@ import {
   RestoreProjectInput as InputSchema,
   type RestoreProjectResult,
 } from '../lib/operations/restore-project.ts';
+import type { RestoreInstanceInput } from '../lib/operations/restore.ts';
 import { diskOperationAttributes } from '../lib/search-attributes.ts';
+import { childAudit, recordOutcome } from './audit.ts';
 import { hostTaskQueue } from '../lib/task-queues.ts';
 import { parseInput } from './parse-input.ts';
 import { restoreInstance } from './restore-instance.ts';
@@ -63,25 +65,25 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
   const lane = async () => {
     for (let item = queue.shift(); item; item = queue.shift()) {
       try {
+        const args: RestoreInstanceInput = {
+          vmId: item.vmId,
+          pool: input.pool,
+          image: vmDiskImage(item.vmId),
+          host: item.host!,
+          versionUid: item.versionUid!,
+          manageServer: true,
+          waitSeconds: input.waitSeconds,
+          // A mass restore after a disaster outlasts tonight's backup of a VM: it waits for it.
+          ifBusy: 'wait',
+        };
+        const attributes = diskOperationAttributes({ operation: 'restore', vmId: item.vmId, vmName: item.name || undefined, host: item.host!, project: input.project });
         await executeChild(restoreInstance, {
           workflowId: `restore/${item.vmId}/${workflowInfo().workflowId.split('/').at(-1)}`,
           taskQueue: hostTaskQueue(base, item.host!),
           // Cancelled or terminated, the parent asks the child to cancel, and the child puts the disk back.
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          args: [
-            {
-              vmId: item.vmId,
-              pool: input.pool,
-              image: vmDiskImage(item.vmId),
-              host: item.host!,
-              versionUid: item.versionUid!,
-              manageServer: true,
-              waitSeconds: input.waitSeconds,
-              // A mass restore after a disaster outlasts tonight's backup of a VM: it waits for it.
-              ifBusy: 'wait',
-            },
-          ],
-          typedSearchAttributes: diskOperationAttributes({ operation: 'restore', vmId: item.vmId, host: item.host!, project: input.project }),
+          args: [args],
+          ...childAudit('restoreInstance', attributes, args),
         });
         result.restored.push(item);
       } catch (err) {
@@ -94,5 +96,6 @@ export async function restoreProject(raw: RestoreProjectInput): Promise<RestoreP
     }
   };
   await Promise.all(Array.from({ length: input.concurrency }, lane));
+  recordOutcome(result.failed.length === 0 ? 'ok' : result.restored.length > 0 ? 'partial' : 'failed');
   return result;
 }

@@ -7,6 +7,7 @@ import { VersionUid, VmId, type Workload, workloadImage } from '../../lib/naming
 import { IfBusy } from '../../lib/operations/disk-lock.ts';
 import type { RestoreInstanceInput, RestoreResult } from '../../lib/operations/restore.ts';
 import type { RestoreProjectInput, RestoreProjectResult } from '../../lib/operations/restore-project.ts';
+import { startSummary } from '../../lib/audit/summary.ts';
 import { diskOperationAttributes, Operation, Project as ProjectKey } from '../../lib/search-attributes.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
@@ -163,20 +164,32 @@ export async function runRestore(ctx: CliContext, vm: string, options: RestoreOp
     ifBusy: options.ifBusy ?? 'refuse',
     dryRun: true,
   };
-  const start = (dryRun: boolean) =>
-    client.workflow.start<typeof restoreInstance>('restoreInstance', {
+  // The VM's name and project, once the dry run has asked the compute driver: the real run's summary names the VM.
+  const start = (dryRun: boolean, server?: RestoreResult['server']) => {
+    const typedSearchAttributes = diskOperationAttributes({
+      operation: dryRun ? 'plan' : 'restore',
+      vmId: vmId.data,
+      vmName: server?.name,
+      project: server?.projectId,
+      host: version.host,
+      workload: target.workload,
+    });
+    return client.workflow.start<typeof restoreInstance>('restoreInstance', {
       taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, version.host),
       workflowId: `${dryRun ? 'restore-plan' : 'restore'}/${vmId.data}/${idStamp()}`,
       args: [{ ...input, dryRun }],
-      typedSearchAttributes: diskOperationAttributes({ operation: dryRun ? 'plan' : 'restore', vmId: vmId.data, host: version.host }),
+      typedSearchAttributes,
+      // The version's date is what an auditor asks ("restored to when?"); only this command knows it.
+      staticSummary: startSummary({ workflowType: 'restoreInstance', attributes: typedSearchAttributes, input: { dryRun }, versionDate: version.date }),
     });
+  };
 
   // The plan comes from the host itself (a dry run of the same workflow), so what is confirmed is what will run.
   const plan = await (await start(true)).result();
   if (consent.kind === 'dry-run') return printResult(ctx, plan, undefined);
   if (consent.kind === 'ask') await askOnTerminal({ plan: plan.plan, label: `the ${noun} id`, expected: vmId.data });
 
-  const handle = await start(false);
+  const handle = await start(false, plan.server);
   const url = workflowUrl(ctx.config.temporal, handle.workflowId);
   ctx.announce(`restore of ${noun} ${vmId.data} to ${version.uid} (${formatDate(version.date)}) from ${version.host}`, handle.workflowId);
   const result = await followProgress(handle, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'restore' });

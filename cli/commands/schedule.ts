@@ -128,6 +128,8 @@ function scheduleOptions(ctx: CliContext, want: DesiredSchedule): ScheduleOption
       taskQueue: ctx.config.temporal.task_queue,
       args: want.args,
       typedSearchAttributes: want.searchAttributes,
+      staticSummary: want.staticSummary,
+      staticDetails: want.staticDetails,
       workflowExecutionTimeout: want.runLimit,
       memo: { [FINGERPRINT]: want.fingerprint },
     },

@@ -7,7 +7,8 @@ import { InvalidInputError, UnknownVmError, VmbackupError } from '../../lib/erro
 import type { InventoryDisk, InventorySnapshot } from '../../lib/fleet/inventory.ts';
 import { assignmentOf } from '../../lib/fleet/policy.ts';
 import { assignedHost, backupsPerHost, describeAssignment, exclusionOfDisk, type HostBackups, matchDisks } from '../../lib/fleet/where.ts';
-import { type ListInventoryInput, ProjectId } from '../../lib/operations/where.ts';
+import { ProjectId } from '../../lib/naming.ts';
+import type { ListInventoryInput } from '../../lib/operations/where.ts';
 import { BackupHost, Operation, Project } from '../../lib/search-attributes.ts';
 import { hostTaskQueue } from '../../lib/task-queues.ts';
 import { hostsWithWorkers } from '../../lib/temporal/pollers.ts';

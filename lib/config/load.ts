@@ -39,17 +39,17 @@ export function loadConfig(file: string = configPath()): LoadedConfig {
   try {
     raw = yaml.load(text, { filename: file });
   } catch (err) {
-    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`);
+    throw new ConfigError(`${file}: not valid YAML: ${(err as Error).message}`, 'Fix the line and column named above; `vmbackup config check FILE` checks it.');
   }
   const parsed = ConfigSchema.safeParse(raw ?? {});
   if (!parsed.success) {
-    throw new ConfigError(`${file}: invalid configuration\n${z.prettifyError(parsed.error)}`, 'Fix the keys named above; see the configuration reference in README.md.');
+    throw new ConfigError(`${file}: invalid configuration\n${z.prettifyError(parsed.error)}`, 'Fix the keys named above (`vmbackup config check FILE` shows the line and column of each); see docs/configuration.md.');
   }
   return { ...resolvePaths(parsed.data, dirname(file)), source: file };
 }
 
 /** Relative paths are relative to the config file, `~` is the home folder; bare command names stay as they are. */
-function resolvePaths(config: Config, base: string): Config {
+export function resolvePaths(config: Config, base: string): Config {
   const path = (p: string) => (p.startsWith('~/') ? resolve(homedir(), p.slice(2)) : isAbsolute(p) ? p : resolve(base, p));
   const command = (p: string) => (p.includes('/') ? path(p) : p);
   const tls = config.temporal.tls;

@@ -1,4 +1,4 @@
-// The configuration reference, generated from the zod schema so the README
+// The configuration reference, generated from the zod schema so the docs
 // cannot drift from what the loader accepts (test/unit/config-reference.test.ts).
 import type { z } from 'zod';
 import { ConfigSchema } from './schema.ts';
@@ -79,7 +79,16 @@ export function configReferenceRows(): Row[] {
   return rows;
 }
 
-/** The reference as a Markdown table (what the README carries between its markers). */
+/** The page that carries the reference between its markers. */
+export const CONFIG_REFERENCE_FILE = 'docs/configuration.md';
+const MARKERS = /(<!-- config-reference:start -->)[\s\S]*?(<!-- config-reference:end -->)/;
+
+/** `page` with the generated reference between its markers (unchanged when there are none). */
+export function withConfigReference(page: string): string {
+  return page.replace(MARKERS, (_m, start: string, end: string) => `${start}\n${configReferenceMarkdown()}\n${end}`);
+}
+
+/** The reference as a Markdown table. */
 export function configReferenceMarkdown(): string {
   const esc = (t: string) => t.replaceAll('|', '\\|');
   return [

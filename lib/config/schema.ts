@@ -1,6 +1,7 @@
 // The vmbackup configuration file: this schema is the single source of truth.
-// Types are inferred from it; the README's configuration reference is checked
-// against it by test/unit/config-reference.test.ts.
+// Types are inferred from it; docs/configuration.md's reference and the editors'
+// config/vmbackup.schema.json are generated from it (`npm run docs:config`) and
+// checked against it by unit tests.
 import { z } from 'zod';
 import { HostName, PoolName } from '../naming.ts';
 import { backtrackingRisk } from './regex-safety.ts';
@@ -162,7 +163,7 @@ export const InventorySchema = z.strictObject({
     .enum(['local', 'openstack'])
     .default('local')
     .describe('`openstack`: servers, volumes and images from the `openstack` CLI (with compute.openstack_*); `local`: the disks in the Ceph pools'),
-  file: FilePath.optional().describe('`local` only: YAML of names, projects and states by disk id (see README)'),
+  file: FilePath.optional().describe('`local` only: YAML of names, projects and states by disk id (see docs/operator-guide.md)'),
   max_vanished_share: z
     .number()
     .min(0)

@@ -4,7 +4,7 @@
 // store's versions, the inventory and the assignments, decided with the same
 // policy the nightly job uses, so `remove-unhandled` never removes what tonight
 // would back up again. Anything it cannot decide for certain is kept, and says why.
-import { projectFromTags } from '../backup-tags.ts';
+import { projectFromTags } from '../naming.ts';
 import type { ProjectAssignments } from '../config/schema.ts';
 import { UnsafeInventoryError } from '../errors.ts';
 import { diskIdFromImage, type Workload } from '../naming.ts';

@@ -6,7 +6,7 @@
 // from it (a backup that failed or was cancelled after the snapshot, or a
 // version removed since). Anyone else's snapshot is never looked at.
 import { z } from 'zod';
-import { HostName, isOwnSnapshot, parseBackupSnapshotName, PoolName, Workload } from '../naming.ts';
+import { HostName, hasAsideMark, isOwnSnapshot, parseBackupSnapshotName, PoolName, Workload } from '../naming.ts';
 import { PlanDigest } from '../plan-digest.ts';
 
 /**
@@ -93,6 +93,6 @@ export function danglingOf(
  * they had, and purge-aside removes them with their snapshots in due time.
  */
 export function isWorkloadDisk(workload: Workload, image: string): boolean {
-  if (image.includes('.vmbackup-aside-')) return false;
+  if (hasAsideMark(image)) return false;
   return workload === 'vms' ? image.endsWith('_disk') : workload === 'volumes' ? image.startsWith('volume-') : true;
 }

@@ -43,15 +43,12 @@ export const RestoreResult = z.object({
   asideImage: z.string().optional(),
   serverStopped: z.boolean(),
   serverStarted: z.boolean(),
+  /** The VM's name and project from the compute driver (none without one): the dry run tells the CLI, which names the VM in the real run's summary. */
+  server: z.object({ name: z.string(), projectId: z.string() }).optional(),
   startedAt: z.string(),
   finishedAt: z.string(),
 });
 export type RestoreResult = z.infer<typeof RestoreResult>;
-
-/** Name of the image a restore moves aside: `<image>.vmbackup-aside-<YYYYmmddTHHMMSS>`. */
-export function asideImageName(image: string, at: Date): string {
-  return `${image}.vmbackup-aside-${at.toISOString().slice(0, 19).replace(/[-:]/g, '')}`;
-}
 
 /**
  * `rbd image-meta` keys on an aside image: the workflow id of the restore that

@@ -2,10 +2,7 @@
 // inventory as a backup host's worker sees it, narrowed to one project, so the
 // CLI needs no OpenStack credentials of its own.
 import { z } from 'zod';
-import { Workload } from '../naming.ts';
-
-/** A project id as `where`, `summary` and the project_ tag accept it. */
-export const ProjectId = z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'a project id: letters, digits, ".", "_" or "-"');
+import { ProjectId, Workload } from '../naming.ts';
 
 export const ListInventoryInput = z.strictObject({
   workload: Workload,

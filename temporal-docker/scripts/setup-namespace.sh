@@ -48,7 +48,7 @@ ensure() {
 }
 
 # One line per attribute of lib/search-attributes.ts (test/unit/temporal-docker.test.ts checks).
-ATTRIBUTES=(VmId Project BackupHost Operation Workload Outcome)
+ATTRIBUTES=(VmId Project BackupHost Operation Workload Outcome StartedBy VmName)
 for name in "${ATTRIBUTES[@]}"; do
   retry "search attribute $name" ensure "$name"
 done

@@ -70,6 +70,10 @@ async function backupAt(name: string, at: Date, tags: string[]): Promise<string>
   const uid = /New version: ([0-9a-f-]{36})/.exec(stdout)?.[1];
   assert.ok(uid, `backy2 backup printed no uid:\n${stdout}`);
   await sqlite(`UPDATE versions SET date = '${at.toISOString().slice(0, 19).replace('T', ' ')}' WHERE uid = '${uid}'`);
+  // backy2 2.9 tags a version it was given no -t for by its own rule, against the
+  // real clock (b_daily, b_weekly, b_monthly here, as the store's versions are
+  // backdated); a version made by tooling that tagged nothing has none.
+  if (tags.length === 0) await sqlite(`DELETE FROM tags WHERE version_uid = '${uid}'`);
   return uid;
 }
 
@@ -122,13 +126,14 @@ test('keep rules: the dry run names the rule that keeps each version; --yes --pl
   assert.match(text.stdout, new RegExp(`${a.get(3)}\\s+remove: beyond keep rules \\(last 2, daily 3, weekly 2, monthly 2\\)\\n`), 'untagged: no slot');
   assert.match(text.stdout, new RegExp(`${a.get(34)}\\s+remove: beyond keep rules \\(.*\\), before its expiry\\n`));
   assert.match(text.stdout, new RegExp(`${B}\\s+\\S+ \\S+\\s+${b.get(40)}\\s+keep: keep-last 1/2`));
-  assert.match(text.stdout, /to carry out this plan: vmbackup purge --host \S+ --yes --plan \S+/);
+  assert.match(text.stdout, /to carry out this plan: vmbackup --config \S+ purge --host \S+ --as-of \S+ --yes --plan \S+/);
 
   // `--disk` narrows the listing, not the plan.
   const narrowed = await vmbackupWith(CONFIG, '-o', 'json', 'purge', '--host', HOST, '--as-of', AS_OF, '--dry-run', '--disk', B);
   const n = (JSON.parse(narrowed.stdout) as { results: PurgeExpiredResult[] }).results[0]!;
   assert.deepEqual(n.listing?.disks.map((d) => d.name), [B]);
   assert.equal(n.removed.length, gone.length);
+  assert.deepEqual({ a: await uidsOf(A), b: await uidsOf(B) }, before, 'the dry runs removed nothing');
 
   // Carried out as an operator does it: the JSON dry run, then --yes --plan.
   const { dryRun, run } = await vmbackupConfirmed(CONFIG, 'purge', '--host', HOST, '--as-of', AS_OF);
@@ -136,7 +141,6 @@ test('keep rules: the dry run names the rule that keeps each version; --yes --pl
   const listed = new Map(plan.listing!.disks.find((d) => d.name === A)!.versions.map((v) => [v.uid, v.keep]));
   for (const [night, rule] of Object.entries(expected)) assert.equal(listed.get(a.get(Number(night))!), rule, `night ${night} in the JSON listing`);
   assert.deepEqual(plan.removed.map((v) => v.uid).sort(), [...gone].sort());
-  assert.deepEqual({ a: await uidsOf(A), b: await uidsOf(B) }, before, 'a dry run removes nothing');
 
   assert.equal(run.exitCode, 0, run.stderr);
   const r = (JSON.parse(run.stdout) as { results: PurgeExpiredResult[] }).results[0]!;

@@ -1,12 +1,11 @@
-// The README's configuration reference is the one generated from the schema.
+// The configuration reference in the docs is the one generated from the schema.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { configReferenceMarkdown } from '../../lib/config/reference.ts';
+import { CONFIG_REFERENCE_FILE, configReferenceMarkdown, withConfigReference } from '../../lib/config/reference.ts';
 
-test('README carries the configuration reference generated from the zod schema', () => {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const between = /<!-- config-reference:start -->\n([\s\S]*?)\n<!-- config-reference:end -->/.exec(readme);
-  assert.ok(between, 'README has the config-reference markers');
-  assert.equal(between[1], configReferenceMarkdown(), 'regenerate with `npm run docs:config`');
+test(`${CONFIG_REFERENCE_FILE} carries the configuration reference generated from the zod schema`, () => {
+  const page = readFileSync(new URL(`../../${CONFIG_REFERENCE_FILE}`, import.meta.url), 'utf8');
+  assert.ok(page.includes(`<!-- config-reference:start -->\n${configReferenceMarkdown()}\n<!-- config-reference:end -->`), 'regenerate with `npm run docs:config`');
+  assert.equal(withConfigReference(page), page);
 });

@@ -1,16 +1,14 @@
 // The config loader refuses bad files with an error that names the file, the
 // key path and what was expected, and resolves paths relative to the file.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { configFingerprint } from '../../lib/config/fingerprint.ts';
 import { loadConfig, LOCAL_CONFIG } from '../../lib/config/load.ts';
 import { ConfigError } from '../../lib/errors.ts';
+import { tempFiles } from '../support/temp-files.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'vmbackup-config-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+const { dir, write } = tempFiles('vmbackup-config-');
 
 const GOOD = `
 hosts:
@@ -21,12 +19,6 @@ workloads:
   vms:
     pool: eqiad1-compute
 `;
-
-function write(name: string, text: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, text);
-  return file;
-}
 
 function refusal(text: string): string {
   const file = write(`c${Math.random()}.yaml`, text);

@@ -71,10 +71,12 @@ test('verify runs daily and the drill weekly on a weekday, each with its own id,
   assert.deepEqual(
     all.map((s) => s.searchAttributes.map((a) => a.value)),
     [
-      ['verify', 'backup1'],
-      ['drill', 'backup1'],
+      ['verify', 'backup1', 'cloud1/backup1/verify'],
+      ['drill', 'backup1', 'cloud1/backup1/drill'],
     ],
+    'a scheduled run records its Schedule as StartedBy',
   );
+  assert.deepEqual(all.map((s) => s.staticSummary), ['verify on backup1 (scheduled)', 'restore drill on backup1 (scheduled)']);
 });
 
 test('a schedule time is HH:MM (daily) or a weekday and HH:MM (weekly); anything else is refused by the config', () => {

@@ -291,6 +291,9 @@ test('compose: the admin-tools job creates the namespace and registers every sea
   // The local production stack reads its list from lib/search-attributes.ts: the same names.
   const { stdout } = await execa('bash', [join(REPO, 'scripts/production/stack.sh'), 'search-attributes']);
   assert.deepEqual(stdout.split('\n'), names);
+  // The dev server of scripts/stack.sh registers the same list (at start, and on an already running server).
+  const dev = /^SEARCH_ATTRIBUTES=\(([^)]*)\)$/m.exec(readFileSync(join(REPO, 'scripts/stack.sh'), 'utf8'))?.[1]?.split(/\s+/);
+  assert.deepEqual(dev, names, 'scripts/stack.sh registers exactly lib/search-attributes.ts');
   assert.equal(environment(admin).get('RETENTION'), V.TEMPORAL_RETENTION);
   assert.equal(environment(admin).get('NAMESPACE'), V.TEMPORAL_NAMESPACE);
   assert.deepEqual(dict(admin.depends_on, 'temporal-admin-tools.depends_on').temporal, { condition: 'service_healthy' });
