@@ -73,7 +73,7 @@ async function runNightly(ctx: CliContext, options: RunNightlyOptions): Promise<
     if (ctx.output === 'json') console.log(JSON.stringify(handles.map(({ handle }) => ({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId })), null, 2));
     return EXIT.ok;
   }
-  const summaries = await followNights(handles, ctx.output === 'table', { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'night' });
+  const summaries = await followNights(handles, ctx.showProgress, { temporal: ctx.config.temporal, reconnectSeconds: ctx.reconnectSeconds, what: 'night' });
   if (ctx.output === 'json') console.log(JSON.stringify(summaries.map(({ workflowId, summary }) => ({ workflowId, ...summary })), null, 2));
   else console.log(summaries.map(({ workflowId, summary }) => renderNightlySummary(summary, workflowId)).join('\n\n'));
   return summaries.some(({ summary }) => summary.counts.failed > 0 || summary.unreachable) ? EXIT.failed : EXIT.ok;

@@ -164,6 +164,8 @@ test('purge --yes removes exactly the plan the dry run showed; when a version ex
 
   const { run } = await vmbackupConfirmed(CONFIG, 'purge', '--host', HOST, '--as-of', AS_OF);
   assert.equal(run.exitCode, 0, run.stderr);
+  // Each host's workflow is named with its Web UI link as it starts, on stderr (stdout is the JSON).
+  assert.match(run.stderr, new RegExp(`started purge on ${HOST}: purge/${HOST}/\\d{4}-\\d\\d-\\d\\dT\\d{6}\nhistory: http://\\S+/workflows/purge%2F${HOST}%2F`));
   const removed = sorted((JSON.parse(run.stdout) as { results: Array<{ removed: Array<{ uid: string }> }> }).results[0]!.removed.map((v) => v.uid));
   assert.deepEqual(removed, sorted([...planned, z1]));
   assert.deepEqual(await storeUids(), before.filter((u) => !removed.includes(u)), 'exactly the confirmed plan went');
@@ -248,6 +250,7 @@ test('remove-invalids and snapshots purge carry out exactly the shown plan; a ve
   assert.deepEqual(await storeUids(), before, 'a changed plan removes nothing');
   const { run } = await vmbackupConfirmed(CONFIG, 'remove-invalids', '--host', HOST);
   assert.equal(run.exitCode, 0, run.stderr);
+  assert.match(run.stderr, new RegExp(`started remove-invalids on ${HOST}: remove-invalids/${HOST}/\\S+\nhistory: http://`));
   assert.deepEqual(await storeUids(), before.filter((u) => !planned.includes(u) && u !== v2), 'exactly the invalid versions went');
   assert.ok((await storeUids()).includes(v3), 'the valid version stays');
 
