@@ -7,8 +7,9 @@ import { checkConfigText, formatProblem, type ValueOrigin } from '../../lib/conf
 import { configFingerprint } from '../../lib/config/fingerprint.ts';
 import { chooseConfig } from '../../lib/config/load.ts';
 import { ConfigError } from '../../lib/errors.ts';
-import type { GlobalOptions } from '../context.ts';
+import { formatOf, type GlobalOptions } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { type Field, printListing, type RenderOptions } from '../output/render.ts';
 import { renderTable } from '../output/table.ts';
 
 export function registerConfig(program: Command): void {
@@ -29,16 +30,18 @@ config/vmbackup.schema.json gives editors the same keys as you type.
 Examples:
   vmbackup config check
   vmbackup config check /etc/vmbackup/config.yaml
-  vmbackup config check candidate.yaml -o json`,
+  vmbackup config check candidate.yaml -f json
+  vmbackup config check -f value -c key -c from`,
     )
+    // No withContext: the context loads the config, and a config that does not load is what this reports.
     .action((file: string | undefined, _opts: unknown, cmd: Command) => {
-      // `-o json` today; `-f json` once the CLI conventions of issue 12 land.
-      const globals = cmd.optsWithGlobals<GlobalOptions & { format?: string }>();
-      process.exitCode = checkCommand(file ?? globals.config, file !== undefined, globals.output === 'json' || globals.format === 'json');
+      const globals = cmd.optsWithGlobals<GlobalOptions>();
+      process.exitCode = checkCommand(file ?? globals.config, file !== undefined, { format: formatOf(globals), columns: globals.column ?? [] });
     });
 }
 
-function checkCommand(explicit: string | undefined, named: boolean, json: boolean): number {
+function checkCommand(explicit: string | undefined, named: boolean, render: RenderOptions): number {
+  const json = render.format === 'json';
   const chosen = chooseConfig(explicit);
   const { path } = chosen;
   const chosenBy = named ? 'named on the command line' : chosen.chosenBy;
@@ -56,17 +59,19 @@ function checkCommand(explicit: string | undefined, named: boolean, json: boolea
     return EXIT.invalidInput;
   }
   const fingerprint = configFingerprint(result.config);
-  if (json) {
-    console.log(JSON.stringify({ file: path, chosenBy, valid: true, fingerprint, values: result.origins }, null, 2));
-    return EXIT.ok;
-  }
-  console.log(`${path}: valid (${chosenBy}), fingerprint ${fingerprint}\n`);
-  console.log(
-    renderTable(result.origins, [
-      { header: 'KEY', value: (o: ValueOrigin) => o.path },
-      { header: 'VALUE', value: (o: ValueOrigin) => (typeof o.value === 'string' ? o.value : JSON.stringify(o.value)) },
-      { header: 'FROM', value: (o: ValueOrigin) => (o.from === 'file' ? `file ${o.line}:${o.column}` : 'default') },
-    ]),
-  );
+  const fields: Field<ValueOrigin>[] = [
+    { header: 'KEY', value: (o) => o.path },
+    { header: 'VALUE', value: (o) => (typeof o.value === 'string' ? o.value : JSON.stringify(o.value)) },
+    { header: 'FROM', value: (o) => (o.from === 'file' ? `file ${o.line}:${o.column}` : 'default') },
+  ];
+  printListing(render, {
+    rows: result.origins,
+    fields,
+    document: { file: path, chosenBy, valid: true, fingerprint, values: result.origins },
+    report: () => {
+      console.log(`${path}: valid (${chosenBy}), fingerprint ${fingerprint}\n`);
+      console.log(renderTable(result.origins, fields));
+    },
+  });
   return EXIT.ok;
 }

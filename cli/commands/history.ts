@@ -9,9 +9,9 @@ import { type Workload, workloadImage } from '../../lib/naming.ts';
 import type { PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import { BackupHost, Operation, Outcome, StartedBy } from '../../lib/search-attributes.ts';
 import { workflowUrl } from '../../lib/temporal/connection.ts';
-import { CliContext, type GlobalOptions } from '../context.ts';
+import { withContext } from '../action.ts';
+import type { CliContext } from '../context.ts';
 import { formatDate } from '../output/format.ts';
-import { renderTable } from '../output/table.ts';
 import { diskLabel, resolveDiskArg } from '../resolve-disk.ts';
 
 /**
@@ -60,16 +60,10 @@ lists the versions it removed). Read-only look-ups (ls, where) are not listed.
 
 Examples:
   vmbackup history 3f1c…-…-…
-  vmbackup history 3f1c…-…-… --limit 100 -o json`,
+  vmbackup history 3f1c…-…-… --limit 100 -f json
+  vmbackup history 3f1c…-…-… -f value -c when -c who -c outcome`,
     )
-    .action(async (vm: string, options: HistoryOptions, command: Command) => {
-      const ctx = new CliContext(command.optsWithGlobals<GlobalOptions>());
-      try {
-        await runHistory(ctx, vm, options);
-      } finally {
-        await ctx.close();
-      }
-    });
+    .action(withContext((ctx, vm: string, options: HistoryOptions) => runHistory(ctx, vm, options), { listing: true }));
 }
 
 async function runHistory(ctx: CliContext, arg: string, options: HistoryOptions): Promise<void> {
@@ -85,24 +79,21 @@ async function runHistory(ctx: CliContext, arg: string, options: HistoryOptions)
     purgesOf(ctx, client, workloadImage(options.workload, vm.id)),
   ]);
   const entries = [...operations, ...purges].sort((a, b) => b.when.localeCompare(a.when)).slice(0, limit);
-  if (ctx.output === 'json') {
-    console.log(JSON.stringify({ vm: vm.id, name: vm.name || undefined, query, operations: entries }, null, 2));
-    return;
-  }
-  if (entries.length === 0) {
-    console.log(`no operations on ${diskLabel(vm)} in Temporal's retention`);
-    return;
-  }
-  console.log(
-    renderTable(entries, [
-      { header: 'WHEN', value: (e) => formatDate(e.when) },
+  ctx.list({
+    rows: entries,
+    document: { vm: vm.id, name: vm.name || undefined, query, operations: entries },
+    empty: `no operations on ${diskLabel(vm)} in Temporal's retention`,
+    fields: [
+      { header: 'WHEN', value: (e) => formatDate(e.when), raw: (e) => e.when },
       { header: 'OPERATION', value: (e) => e.operation },
       { header: 'WHO', value: (e) => e.startedBy },
       { header: 'OUTCOME', value: (e) => e.outcome },
       { header: 'SUMMARY', value: (e) => e.summary },
       { header: 'LINK', value: (e) => e.url },
-    ]),
-  );
+      { header: 'HOST', value: (e) => e.host, onRequest: true },
+      { header: 'ID', value: (e) => e.workflowId, onRequest: true },
+    ],
+  });
 }
 
 /** The newest `limit` operations the query finds, each with its summary. */
