@@ -99,7 +99,7 @@ async function runBackup(ctx: CliContext, vm: string, options: BackupOptions): P
         taskQueue: hostTaskQueue(ctx.config.temporal.task_queue, host.name),
         workflowId,
         args: [input],
-        typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: disk.id, host: host.name, project: placement.project, workload }),
+        typedSearchAttributes: diskOperationAttributes({ operation: options.dryRun ? 'plan' : 'backup', vmId: disk.id, vmName: disk.name || undefined, host: host.name, project: placement.project, workload }),
         // Two operators starting the same VM's backup at once still get one run:
         // the later start joins the running one; only a failed run may be redone.
         workflowIdConflictPolicy: 'USE_EXISTING',

@@ -35,10 +35,10 @@ test('a CLI backup and restore say who, which VM by name, what and how it ended;
 
   const b = await client.workflow.getHandle(backup.workflowId).describe();
   assert.equal(b.typedSearchAttributes.get(StartedBy), me);
-  assert.equal(b.typedSearchAttributes.get(VmName), scene.name, 'the backup learned the name from the compute driver');
-  assert.equal(b.typedSearchAttributes.get(Project), 'p-demo', 'and the project the CLI did not know');
+  assert.equal(b.typedSearchAttributes.get(VmName), scene.name, 'the CLI resolved the id through the inventory');
+  assert.equal(b.typedSearchAttributes.get(Project), 'p-demo');
   assert.equal(b.typedSearchAttributes.get(Outcome), 'full');
-  assert.equal(await b.staticSummary(), `backup ${scene.vm} on backup1`);
+  assert.equal(await b.staticSummary(), `backup ${scene.name} (project p-demo) on backup1`);
   assert.match((await b.staticDetails()) ?? '', new RegExp(`StartedBy: \`${me}\``));
 
   const [r] = await findWorkflows(client, `VmId = "${scene.vm}" AND Operation = "restore"`);
