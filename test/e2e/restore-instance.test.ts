@@ -106,7 +106,9 @@ describe('restoreInstance', () => {
       [['restore', d.vm, '--version', '00000000-0000-0000-0000-000000000000', '--yes'], 3, /no version 00000000-0000-0000-0000-000000000000/],
       [['restore', d.vm, '--version', 'not-a-uid', '--yes'], 2, /is not a version uid/],
       [['restore', d.vm, '--at', '2001-01-01', '--yes'], 3, /no valid backup at or before 2001-01-01/],
-      [['restore', d.vm, '--at', 'yesterday', '--yes'], 2, /is not a date/],
+      // `yesterday` is a date like any other (lib/time-spec.ts); a day no calendar has is not.
+      [['restore', d.vm, '--at', '2026-02-30', '--yes'], 2, /--at '2026-02-30': no such day; accepted: /],
+      [['restore', d.vm, '--at', 'last tuesday', '--yes'], 2, /--at 'last tuesday': not a date, time or span/],
       [['restore', d.vm, '--version', other.first.versionUid!, '--yes'], 2, new RegExp(`is a backup of ${other.image}, not of VM ${d.vm}`)],
       // Off a terminal, without --yes: refused before anything is started (not even the plan).
       [['restore', d.vm, '--version', d.first.versionUid!], 2, /restore overwrites a VM's disk and needs --dry-run or --yes off a terminal; nothing was started/],
