@@ -10,6 +10,7 @@ import { Context, sleep } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { HostName } from '../lib/naming.ts';
 import type { OperationName } from '../lib/search-attributes.ts';
+import { holdPoint } from './test-hooks.ts';
 
 export interface AwaitStoreIdleInput {
   host: string;
@@ -46,6 +47,7 @@ export function createStoreActivities(deps: { temporal: Client }) {
         for (const id of running) if (!waitedFor.includes(id)) waitedFor.push(id);
         if (running.length === 0) return { waitedFor, waitedSeconds: Math.round((Date.now() - started) / 1000) };
         ctx.heartbeat({ step: 'waiting', waitingFor: running });
+        for (const id of running) await holdPoint('store.waits-for', id);
         await sleep((input.pollSeconds ?? 3) * 1000); // rejects when the activity is cancelled
       }
     },

@@ -39,6 +39,7 @@ export const HOLD_POINTS = [
   'restore.before-start',
   'purge.before-remove',
   'purge.before-cleanup',
+  'store.waits-for',
   'lock.busy',
   'verify.before-second-read',
   'drill.after-restore',

@@ -11,9 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { tsToDate } from '@temporalio/common/lib/time.js';
-import type { WorkflowHandle } from '@temporalio/client';
 import yaml from 'js-yaml';
 import type { PurgeExpiredResult } from '../../lib/operations/purge.ts';
 import { BackupHost, diskOperationAttributes, Operation } from '../../lib/search-attributes.ts';
@@ -65,6 +63,7 @@ before(async () => {
 });
 after(async () => {
   holds.release('purge.before-cleanup');
+  holds.release('store.waits-for');
   await worker?.stop();
   holds.dispose();
   for (const image of images) await removeDisk(image);
@@ -84,20 +83,6 @@ async function backupOn(name: string, n: number, tags: string[]): Promise<string
   assert.ok(uid, `backy2 backup printed no uid:\n${stdout}`);
   await sqlite(`UPDATE versions SET date = '${night(n)} 02:00:00' WHERE uid = '${uid}'`);
   return uid;
-}
-
-/** Resolves once the night's awaitStoreIdle heartbeats that it waits for `purgeId`: it has looked, and found the purge running. */
-async function nightWaitsFor(night: WorkflowHandle, purgeId: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const { raw } = await night.describe();
-    for (const a of raw.pendingActivities ?? []) {
-      if (a.activityType?.name !== 'awaitStoreIdle') continue;
-      const details = (a.heartbeatDetails?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload<{ waitingFor?: string[] }>(p));
-      if (details.some((d) => d?.waitingFor?.includes(purgeId))) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the night ${night.workflowId} never said it waits for ${purgeId}`);
 }
 
 const sqlite = (sql: string) => execa('sqlite3', ['-cmd', '.timeout 10000', STORE_DB, sql]);
@@ -224,10 +209,13 @@ test('a purge and a night started together do not wait for each other for ever: 
     assert.equal(both.length, 2, 'both are running and visible');
     // The purge parks at its last step, so it is still running whenever the night looks (an
     // empty purge can otherwise end before the night's first check, which then waits for nobody).
+    // The night parks where its awaitStoreIdle has looked and found the purge running.
     holds.arm('purge.before-cleanup', HOST);
+    holds.arm('store.waits-for', purge.workflowId);
     worker = await startWorker(HOST, CONFIG);
     await holds.held('purge.before-cleanup');
-    await nightWaitsFor(night, purge.workflowId);
+    await holds.held('store.waits-for');
+    holds.release('store.waits-for');
     holds.release('purge.before-cleanup');
     const [p, n] = await Promise.all([purge.result(), night.result()]);
     assert.deepEqual(p.waitedFor, [], 'the purge started first and waits for nobody');
