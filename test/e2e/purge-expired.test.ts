@@ -23,16 +23,14 @@ import type { nightlyBackups } from '../../workflows/nightly-backups.ts';
 import type { purgeExpired } from '../../workflows/purge-expired.ts';
 import { vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
-import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
+import { config, CONFIG_FILE, POOL, rbd, uniqueVmId } from '../support/stack.ts';
 import { connectClient, findWorkflows } from '../support/temporal.ts';
+import { backdatedStore } from '../support/backdated-store.ts';
 import { makePrivateStore } from '../support/private-store.ts';
 import { useHoldPoints } from '../support/hold-points.ts';
 
-const HOST = `purge-${process.pid}`;
-const DIR = `${ROOT}.stack/test/purge-expired-${process.pid}`;
-const STORE_CFG = join(DIR, 'backy.cfg');
-const STORE_DB = join(DIR, 'backy.sqlite');
-const CONFIG = join(DIR, 'config.yaml');
+const store = backdatedStore('purge-expired');
+const { host: HOST, dir: DIR, storeCfg: STORE_CFG, configFile: CONFIG, uidsOf } = store;
 const SNAP = 'night';
 const AS_OF = '2001-02-10T06:00:00.000Z'; // the morning after night 40
 
@@ -77,16 +75,9 @@ after(async () => {
  * The backdating stands in for forty real nights.
  */
 async function backupOn(name: string, n: number, tags: string[]): Promise<string> {
-  const args = ['-c', STORE_CFG, 'backup', '-s', SNAP, ...tags.flatMap((t) => ['-t', t]), `rbd://${POOL}/${images[0]}@${SNAP}`, name];
-  const { stdout } = await execa(config.engine.bin, args);
-  const uid = /New version: ([0-9a-f-]{36})/.exec(stdout)?.[1];
-  assert.ok(uid, `backy2 backup printed no uid:\n${stdout}`);
-  await sqlite(`UPDATE versions SET date = '${night(n)} 02:00:00' WHERE uid = '${uid}'`);
-  return uid;
+  return store.backupAt(`${POOL}/${images[0]}@${SNAP}`, name, new Date(`${night(n)}T02:00:00Z`), tags);
 }
 
-const sqlite = (sql: string) => execa('sqlite3', ['-cmd', '.timeout 10000', STORE_DB, sql]);
-const uidsOf = async (name: string) => (await sqlite(`SELECT uid FROM versions WHERE name = '${name}' ORDER BY date`)).stdout.split('\n').filter(Boolean);
 
 /** A dry run, or a purge of the plan a dry run showed (`--yes --plan`), as an operator runs it. */
 async function purge(...args: string[]): Promise<PurgeExpiredResult> {

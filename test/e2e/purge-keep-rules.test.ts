@@ -17,13 +17,11 @@ import { startWorker, type WorkerProcess } from '../../scripts/support/worker-pr
 import { vmbackupConfirmed, vmbackupWith } from '../support/cli.ts';
 import { createDisk, MiB, removeDisk } from '../support/disks.ts';
 import { makePrivateStore } from '../support/private-store.ts';
-import { config, CONFIG_FILE, POOL, rbd, ROOT, uniqueVmId } from '../support/stack.ts';
+import { backdatedStore } from '../support/backdated-store.ts';
+import { config, CONFIG_FILE, POOL, rbd, uniqueVmId } from '../support/stack.ts';
 
-const HOST = `keep-${process.pid}`;
-const DIR = `${ROOT}.stack/test/purge-keep-${process.pid}`;
-const STORE_CFG = join(DIR, 'backy.cfg');
-const STORE_DB = join(DIR, 'backy.sqlite');
-const CONFIG = join(DIR, 'config.yaml');
+const store = backdatedStore('purge-keep');
+const { host: HOST, dir: DIR, storeCfg: STORE_CFG, configFile: CONFIG, sqlite, uidsOf } = store;
 const SNAP = 'night';
 const AS_OF = '2001-02-10T06:00:00.000Z'; // the morning after night 40
 const KEEP = { last: 2, daily: 3, weekly: 2, monthly: 2 };
@@ -60,16 +58,9 @@ after(async () => {
   rmSync(DIR, { recursive: true, force: true });
 });
 
-const sqlite = (sql: string) => execa('sqlite3', ['-cmd', '.timeout 10000', STORE_DB, sql]);
-const uidsOf = async (name: string) => (await sqlite(`SELECT uid FROM versions WHERE name = '${name}' ORDER BY date`)).stdout.split('\n').filter(Boolean);
-
 /** A real backup of the small source disk recorded as version `name`, dated `at` in backy2's metadata. */
 async function backupAt(name: string, at: Date, tags: string[]): Promise<string> {
-  const args = ['-c', STORE_CFG, 'backup', '-s', SNAP, ...tags.flatMap((t) => ['-t', t]), `rbd://${POOL}/${image}@${SNAP}`, name];
-  const { stdout } = await execa(config.engine.bin, args);
-  const uid = /New version: ([0-9a-f-]{36})/.exec(stdout)?.[1];
-  assert.ok(uid, `backy2 backup printed no uid:\n${stdout}`);
-  await sqlite(`UPDATE versions SET date = '${at.toISOString().slice(0, 19).replace('T', ' ')}' WHERE uid = '${uid}'`);
+  const uid = await store.backupAt(`${POOL}/${image}@${SNAP}`, name, at, tags);
   // backy2 2.9 tags a version it was given no -t for by its own rule, against the
   // real clock (b_daily, b_weekly, b_monthly here, as the store's versions are
   // backdated); a version made by tooling that tagged nothing has none.
